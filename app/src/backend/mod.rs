@@ -1,0 +1,128 @@
+//! Everything that runs only on the server: persistence, hashing, tokens, sessions, mail. The whole
+//! tree is behind the `ssr` feature, so the wasm bundle cannot reach it.
+
+pub mod entities;
+pub mod hashing;
+pub mod mail;
+pub mod rate_limit;
+pub mod sessions;
+pub mod settings;
+pub mod tokens;
+
+use crate::error::AppError;
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use settings::Settings;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What every request handler and server function can reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    pub hasher: hashing::PasswordHasher,
+}
+
+/// Opens the database. SQLite runs in WAL mode with a busy timeout so that concurrent writers wait
+/// for each other instead of failing with "database is locked".
+pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, sea_orm::DbErr> {
+    let url = settings.database_url.expose();
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .map(|rest| rest.split('?').next().unwrap_or(rest))
+    {
+        if let Some(parent) = std::path::Path::new(path)
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent).map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+        }
+    }
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|sqlite| {
+            sqlite
+                .journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+                .create_if_missing(true)
+        });
+    Database::connect(options).await
+}
+
+/// Logs an unexpected backend failure once, in full, and turns it into the user-safe answer.
+pub fn internal(context: &str, error: impl std::fmt::Display) -> AppError {
+    tracing::error!(error = %error, "{context}");
+    AppError::Internal
+}
+
+/// Server-function plumbing: reach the application state and the caller's session.
+pub mod request {
+    use super::{AppState, internal};
+    use crate::backend::entities::user;
+    use crate::error::AppError;
+    use sea_orm::EntityTrait;
+    use tower_sessions::Session;
+
+    pub fn state() -> Result<AppState, AppError> {
+        leptos::prelude::use_context::<AppState>()
+            .ok_or_else(|| internal("application state missing", "no AppState in context"))
+    }
+
+    pub async fn session() -> Result<Session, AppError> {
+        leptos_axum::extract::<Session>()
+            .await
+            .map_err(|e| internal("session layer missing", e))
+    }
+
+    /// The signed-in user, read from the database on every call: a removed or changed account
+    /// takes effect on the next request, whatever the session says.
+    pub async fn signed_in_user(
+        state: &AppState,
+        session: &Session,
+    ) -> Result<Option<user::Model>, AppError> {
+        let Some(user_id) = super::sessions::signed_in_user_id(session)
+            .await
+            .map_err(|e| internal("session read failed", e))?
+        else {
+            return Ok(None);
+        };
+        let user = user::Entity::find_by_id(user_id)
+            .one(&state.db)
+            .await
+            .map_err(|e| internal("user lookup failed", e))?;
+        if user.is_none() {
+            session
+                .flush()
+                .await
+                .map_err(|e| internal("session flush failed", e))?;
+        }
+        Ok(user)
+    }
+
+    pub async fn require_user(
+        state: &AppState,
+        session: &Session,
+    ) -> Result<user::Model, AppError> {
+        signed_in_user(state, session)
+            .await?
+            .ok_or(AppError::Unauthenticated)
+    }
+
+    /// Whether the request is a plain HTML form post (JavaScript off) rather than a fetch.
+    pub fn is_plain_form_post() -> bool {
+        leptos::prelude::use_context::<http::request::Parts>()
+            .and_then(|parts| {
+                parts
+                    .headers
+                    .get(http::header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|v| v.contains("text/html"))
+            })
+            .unwrap_or(false)
+    }
+}

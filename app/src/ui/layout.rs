@@ -1,0 +1,62 @@
+use crate::accounts::api::{SignOut, current_user};
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_location;
+
+/// The frame of every page: product name, navigation for who is signed in, and the page itself.
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    let location = use_location();
+    // Re-read on every navigation, so sign-in and sign-out show at once in the header.
+    let viewer = Resource::new(move || location.pathname.get(), |_| current_user());
+    let sign_out = ServerAction::<SignOut>::new();
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <header class="site-header">
+            <a class="brand" href="/">"Portico"</a>
+            <nav aria-label="Main">
+                <Transition fallback=|| ()>
+                    {move || viewer.get().map(|viewer| match viewer.ok().flatten() {
+                        Some(viewer) => view! {
+                            <ul class="nav-links">
+                                <li><A href="/profile">"Profile"</A></li>
+                                <li class="viewer">
+                                    <span class="viewer-name">{viewer.full_name.clone()}</span>
+                                    {viewer.is_operator.then(|| view! { <span class="badge" title="Portal operator">"Operator"</span> })}
+                                </li>
+                                <li>
+                                    <ActionForm action=sign_out attr:class="inline-form">
+                                        <button type="submit" class="link-button">"Sign out"</button>
+                                    </ActionForm>
+                                </li>
+                            </ul>
+                        }.into_any(),
+                        None => view! {
+                            <ul class="nav-links">
+                                <li><A href="/signin">"Sign in"</A></li>
+                                <li><A href="/signup">"Sign up"</A></li>
+                            </ul>
+                        }.into_any(),
+                    })}
+                </Transition>
+            </nav>
+        </header>
+        <main id="main" class="page">{children()}</main>
+        <footer class="site-footer">
+            <a href="/terms">"Terms and conditions"</a>
+        </footer>
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <leptos_meta::Title text="Page not found"/>
+        <h1>"Page not found"</h1>
+        <p>"There is nothing at this address. "<a href="/">"Go to the start page"</a>"."</p>
+    }
+}

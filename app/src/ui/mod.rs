@@ -1,0 +1,8 @@
+//! Building blocks shared by every page: the layout, form fields that show their own errors, and
+//! the glue that lets a form show errors whether it was posted by JavaScript or as plain HTML.
+
+mod forms;
+mod layout;
+
+pub use forms::{FormAlert, FormFlashLoader, SubmitButton, TextField, action_error, initial_value};
+pub use layout::{Layout, NotFound};

@@ -1,0 +1,15 @@
+//! Portico's schema, one migration a step. Every migration has a `down`, and all of them run on both
+//! SQLite and PostgreSQL, so nothing here may use a feature only one of them has.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m0001_accounts;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_accounts::Migration)]
+    }
+}

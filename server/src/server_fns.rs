@@ -1,0 +1,281 @@
+//! The front door of every Leptos server function (`/api/*`).
+//!
+//! Leptos registers one route per server function; this middleware wraps all of them and adds what server functions cannot do for themselves:
+//! - rate limits for the endpoints an attacker would hammer, per client address and per email,
+//!   counted in the database so they hold across instances;
+//! - the HTTP status that matches the error (422, 401, 404, 429 …) instead of a blanket 500;
+//! - for plain form posts (JavaScript off): the error and the typed values go into the session
+//!   flash and the browser is sent back to the form, which shows them;
+//! - redirects only ever stay on this site, whatever the `Referer` says.
+
+use crate::startup::ServerState;
+use app::accounts::api::FormFlash;
+use app::accounts::email::Email;
+use app::backend::rate_limit::{self, Decision};
+use app::backend::sessions::FLASH_PREFIX;
+use app::error::AppError;
+use axum::body::{Body, Bytes, to_bytes};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use http::StatusCode;
+use http::header::{self, HeaderValue};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use tower_sessions::Session;
+
+/// Server-function arguments are a few short fields; anything larger is not a form of ours.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Endpoints that take an email address and cost an attacker nothing to repeat.
+const RATE_LIMITED: &[&str] = &[
+    "sign_in",
+    "sign_up",
+    "forgot_password",
+    "resend_verification",
+];
+
+pub async fn guard(
+    State(state): State<ServerState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    request: Request,
+    next: Next,
+) -> Response {
+    if !request.uri().path().starts_with("/api/") {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(body) = to_bytes(body, MAX_BODY_BYTES).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "The request is too large.").into_response();
+    };
+    let endpoint = parts.uri.path().trim_start_matches("/api/").to_owned();
+    let plain_form = parts
+        .headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    let fields: BTreeMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
+
+    if RATE_LIMITED.contains(&endpoint.as_str()) {
+        match check_rate_limits(&state, &endpoint, peer, fields.get("email")).await {
+            Ok(Decision::Allowed) => {}
+            Ok(Decision::Limited {
+                retry_after_seconds,
+            }) => {
+                tracing::warn!(endpoint = %endpoint, client.ip = %peer.ip(), "rate limit reached");
+                return rate_limited(plain_form, retry_after_seconds);
+            }
+            // Fail closed: without counters we cannot tell an attack from a user.
+            Err(error) => {
+                tracing::error!(error = %error, "rate-limit check failed");
+                return error_response(plain_form, &AppError::Internal);
+            }
+        }
+    }
+
+    let referer = parts.headers.get(header::REFERER).cloned();
+    let response = next.run(Request::from_parts(parts, Body::from(body))).await;
+
+    if response.headers().contains_key("serverfnerror") {
+        let (mut head, body) = response.into_parts();
+        let bytes = to_bytes(body, MAX_BODY_BYTES).await.unwrap_or_default();
+        let error = serde_json::from_slice::<AppError>(&bytes).unwrap_or(AppError::Internal);
+        if plain_form {
+            return back_to_form(&state, &session, &endpoint, referer.as_ref(), error, fields)
+                .await;
+        }
+        head.status =
+            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        return Response::from_parts(head, Body::from(bytes));
+    }
+    keep_redirect_on_site(&state, response)
+}
+
+async fn check_rate_limits(
+    state: &ServerState,
+    endpoint: &str,
+    peer: SocketAddr,
+    email: Option<&String>,
+) -> Result<Decision, sea_orm::DbErr> {
+    let limits = &state.app.settings.rate_limits;
+    let now = chrono::Utc::now().timestamp();
+    let db = &state.app.db;
+    let by_client = rate_limit::hit(
+        db,
+        &format!("{endpoint}:client:{}", peer.ip()),
+        limits.per_client,
+        limits.window_seconds,
+        now,
+    )
+    .await?;
+    let Some(email) = email else {
+        return Ok(by_client);
+    };
+    // Count by the canonical address, so that case and Unicode variants share one budget.
+    let address = Email::parse(email)
+        .map(|e| e.canonical())
+        .unwrap_or_else(|_| email.trim().to_lowercase());
+    let address: String = address.chars().take(320).collect();
+    let by_email = rate_limit::hit(
+        db,
+        &format!("{endpoint}:email:{address}"),
+        limits.per_email,
+        limits.window_seconds,
+        now,
+    )
+    .await?;
+    Ok(match (by_client, by_email) {
+        (
+            Decision::Limited {
+                retry_after_seconds: a,
+            },
+            Decision::Limited {
+                retry_after_seconds: b,
+            },
+        ) => Decision::Limited {
+            retry_after_seconds: a.max(b),
+        },
+        (limited @ Decision::Limited { .. }, _) | (_, limited @ Decision::Limited { .. }) => {
+            limited
+        }
+        _ => Decision::Allowed,
+    })
+}
+
+fn rate_limited(plain_form: bool, retry_after_seconds: i64) -> Response {
+    let error = AppError::RateLimited {
+        retry_after_seconds,
+    };
+    let mut response = error_response(plain_form, &error);
+    if let Ok(value) = HeaderValue::from_str(&retry_after_seconds.max(1).to_string()) {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+/// An error answer in the form its caller reads: the server-function error encoding for fetch, a
+/// short page for a plain form post.
+fn error_response(plain_form: bool, error: &AppError) -> Response {
+    let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if plain_form {
+        let page = format!(
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Portico</title></head>\
+             <body><h1>{}</h1><p><a href=\"javascript:history.back()\">Go back</a> or <a href=\"/\">start again</a>.</p></body></html>",
+            app::backend::mail::escape_html(&error.to_string())
+        );
+        return (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            page,
+        )
+            .into_response();
+    }
+    let body = serde_json::to_vec(error).unwrap_or_default();
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (http::HeaderName::from_static("serverfnerror"), "1"),
+        ],
+        Bytes::from(body),
+    )
+        .into_response()
+}
+
+/// After a failed plain form post: remember the error and what was typed, and go back to the form.
+async fn back_to_form(
+    state: &ServerState,
+    session: &Session,
+    endpoint: &str,
+    referer: Option<&HeaderValue>,
+    error: AppError,
+    mut fields: BTreeMap<String, String>,
+) -> Response {
+    if error == AppError::Unauthenticated {
+        return redirect("/signin");
+    }
+    // Passwords and tokens are never written to the session.
+    fields.retain(|name, _| !name.contains("password") && name != "token");
+    let flash = FormFlash {
+        error: Some(error),
+        values: fields,
+    };
+    if let Err(error) = session
+        .insert(&format!("{FLASH_PREFIX}{endpoint}"), flash)
+        .await
+    {
+        tracing::error!(error = %error, "could not store the form flash");
+    }
+    let back = referer
+        .and_then(|value| value.to_str().ok())
+        .and_then(|referer| same_site_path(&state.app.settings.base_url, referer))
+        .unwrap_or_else(|| "/".to_owned());
+    redirect(&back)
+}
+
+fn redirect(location: &str) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
+}
+
+/// Replaces any `Location` that would leave this site with `/`.
+fn keep_redirect_on_site(state: &ServerState, mut response: Response) -> Response {
+    let location = response
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if let Some(location) = location {
+        let safe = same_site_path(&state.app.settings.base_url, &location)
+            .unwrap_or_else(|| "/".to_owned());
+        if let Ok(value) = HeaderValue::from_str(&safe) {
+            response.headers_mut().insert(header::LOCATION, value);
+        }
+    }
+    response
+}
+
+/// The path and query of `target` if it points at this site (a relative path, or an absolute URL
+/// on `base_url`); `None` for anything else, including `//evil.example` and `/\evil.example`.
+pub fn same_site_path(base_url: &str, target: &str) -> Option<String> {
+    let path = match target.strip_prefix(base_url) {
+        Some(rest) if rest.is_empty() => "/",
+        Some(rest) => rest,
+        None => target,
+    };
+    let is_local_path = path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.starts_with("/\\")
+        && !path.chars().any(|c| c.is_control() || c == '\\');
+    is_local_path.then(|| path.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_site_path;
+
+    #[test]
+    fn only_paths_on_this_site_are_kept() {
+        let base = "https://portal.example";
+        assert_eq!(
+            same_site_path(base, "/signin?x=1").as_deref(),
+            Some("/signin?x=1")
+        );
+        assert_eq!(
+            same_site_path(base, "https://portal.example/profile").as_deref(),
+            Some("/profile")
+        );
+        assert_eq!(
+            same_site_path(base, "https://portal.example").as_deref(),
+            Some("/")
+        );
+        assert_eq!(
+            same_site_path(base, "https://portal.example.evil.io/profile"),
+            None
+        );
+        assert_eq!(same_site_path(base, "https://evil.example/"), None);
+        assert_eq!(same_site_path(base, "//evil.example/"), None);
+        assert_eq!(same_site_path(base, "/\\evil.example/"), None);
+        assert_eq!(same_site_path(base, "javascript:alert(1)"), None);
+    }
+}

@@ -1,0 +1,167 @@
+//! Builds the application from settings: database and migrations, sessions, router, workers.
+//! Tests use exactly this path, on a port chosen by the operating system.
+
+use crate::middleware::{TrustedOrigin, require_same_origin, security_headers};
+use crate::{server_fns, workers};
+use app::backend::AppState;
+use app::backend::hashing::PasswordHasher;
+use app::backend::mail::Transport;
+use app::backend::sessions::{DbSessionStore, IDLE_LIFETIME_MINUTES};
+use app::backend::settings::Settings;
+use app::{App, shell};
+use axum::Router;
+use axum::extract::FromRef;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use migrations::{Migrator, MigratorTrait};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+/// The router's state: what Leptos needs, and what Portico's own handlers need.
+#[derive(Clone, FromRef)]
+pub struct ServerState {
+    pub leptos_options: LeptosOptions,
+    pub app: AppState,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("mail: {0}")]
+    Mail(#[from] app::backend::mail::MailError),
+    #[error("network: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+    session_store: DbSessionStore,
+    transport: Transport,
+    mail_poll: Duration,
+}
+
+impl Application {
+    /// Connects, migrates and binds `listener`; nothing is served until [`Application::run`].
+    pub async fn build(
+        settings: Settings,
+        leptos_options: LeptosOptions,
+        listener: TcpListener,
+    ) -> Result<Self, StartupError> {
+        let db = app::backend::connect(&settings).await?;
+        Migrator::up(&db, None).await?;
+        let settings = Arc::new(settings);
+        let state = AppState {
+            db: db.clone(),
+            settings: settings.clone(),
+            hasher: PasswordHasher::default(),
+        };
+        let transport = Transport::from_settings(&settings)?;
+        let session_store = DbSessionStore::new(db);
+        let router = router(state.clone(), leptos_options, session_store.clone());
+        Ok(Self {
+            listener,
+            router,
+            state,
+            session_store,
+            transport,
+            mail_poll: Duration::from_secs(1),
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// How often the mail worker looks at the outbox (tests shorten it).
+    pub fn with_mail_poll(mut self, every: Duration) -> Self {
+        self.mail_poll = every;
+        self
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests and stops the workers.
+    pub async fn run(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let (stop_workers, workers_stopped) = watch::channel(false);
+        let mail = tokio::spawn(workers::mail::run(
+            self.state.clone(),
+            self.transport,
+            self.mail_poll,
+            workers_stopped.clone(),
+        ));
+        let housekeeping = tokio::spawn(workers::housekeeping::run(
+            self.state.clone(),
+            self.session_store,
+            workers_stopped,
+        ));
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
+        let _ = stop_workers.send(true);
+        let _ = tokio::join!(mail, housekeeping);
+        tracing::info!("server stopped");
+        served
+    }
+}
+
+fn router(state: AppState, leptos_options: LeptosOptions, session_store: DbSessionStore) -> Router {
+    let settings = state.settings.clone();
+    let sessions = SessionManagerLayer::new(session_store)
+        .with_name("portico_session")
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_secure(settings.is_https())
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
+            IDLE_LIFETIME_MINUTES,
+        )));
+    let routes = generate_route_list(App);
+    let server_state = ServerState {
+        leptos_options: leptos_options.clone(),
+        app: state.clone(),
+    };
+    let origin = TrustedOrigin(settings.base_url.as_str().into());
+    Router::new()
+        .leptos_routes_with_context(
+            &server_state,
+            routes,
+            {
+                let state = state.clone();
+                move || provide_context(state.clone())
+            },
+            {
+                let options = leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(
+            server_state.clone(),
+            server_fns::guard,
+        ))
+        .with_state(server_state)
+        .layer(sessions)
+        .layer(axum::middleware::from_fn_with_state(
+            origin,
+            require_same_origin,
+        ))
+        .layer(axum::middleware::from_fn(security_headers))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
+}
