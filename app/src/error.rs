@@ -24,25 +24,17 @@ impl FormErrors {
     }
 
     pub fn with_field(mut self, name: &str, message: impl Into<String>) -> Self {
-        self.fields
-            .entry(name.to_owned())
-            .or_insert_with(|| message.into());
+        self.fields.entry(name.to_owned()).or_insert_with(|| message.into());
         self
     }
 
     /// Keeps the value of a parse, or records its error against `field`: lets a form report
     /// every wrong field at once instead of stopping at the first.
-    pub fn check<T, E: std::fmt::Display>(
-        &mut self,
-        field: &str,
-        parsed: Result<T, E>,
-    ) -> Option<T> {
+    pub fn check<T, E: std::fmt::Display>(&mut self, field: &str, parsed: Result<T, E>) -> Option<T> {
         match parsed {
             Ok(value) => Some(value),
             Err(error) => {
-                self.fields
-                    .entry(field.to_owned())
-                    .or_insert_with(|| error.to_string());
+                self.fields.entry(field.to_owned()).or_insert_with(|| error.to_string());
                 None
             }
         }
@@ -144,10 +136,7 @@ mod tests {
             "Too many attempts. Try again in 2 minute(s)."
         );
         assert_eq!(
-            AppError::RateLimited {
-                retry_after_seconds: 5
-            }
-            .to_string(),
+            AppError::RateLimited { retry_after_seconds: 5 }.to_string(),
             "Too many attempts. Try again in 1 minute(s)."
         );
     }

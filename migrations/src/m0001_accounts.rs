@@ -96,37 +96,17 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Users::FullName).string_len(200).not_null())
                     .col(ColumnDef::new(Users::JobTitle).string_len(200).null())
                     .col(ColumnDef::new(Users::Phone).string_len(40).null())
-                    .col(
-                        ColumnDef::new(Users::PasswordHash)
-                            .string_len(200)
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(Users::EmailVerifiedAt)
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
-                    .col(
-                        ColumnDef::new(Users::TermsAcceptedAt)
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
+                    .col(ColumnDef::new(Users::PasswordHash).string_len(200).not_null())
+                    .col(ColumnDef::new(Users::EmailVerifiedAt).timestamp_with_time_zone().null())
+                    .col(ColumnDef::new(Users::TermsAcceptedAt).timestamp_with_time_zone().null())
                     .col(ColumnDef::new(Users::TermsVersion).string_len(40).null())
                     .col(
                         ColumnDef::new(Users::PasswordChangedAt)
                             .timestamp_with_time_zone()
                             .not_null(),
                     )
-                    .col(
-                        ColumnDef::new(Users::CreatedAt)
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(Users::UpdatedAt)
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(Users::CreatedAt).timestamp_with_time_zone().not_null())
+                    .col(ColumnDef::new(Users::UpdatedAt).timestamp_with_time_zone().not_null())
                     .to_owned(),
             )
             .await?;
@@ -143,32 +123,20 @@ impl MigrationTrait for Migration {
                             .primary_key(),
                     )
                     .col(ColumnDef::new(EmailTokens::UserId).big_integer().not_null())
-                    .col(
-                        ColumnDef::new(EmailTokens::Purpose)
-                            .string_len(20)
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(EmailTokens::Purpose).string_len(20).not_null())
                     .col(
                         ColumnDef::new(EmailTokens::TokenHash)
                             .string_len(64)
                             .not_null()
                             .unique_key(),
                     )
-                    .col(
-                        ColumnDef::new(EmailTokens::Email)
-                            .string_len(320)
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(EmailTokens::Email).string_len(320).not_null())
                     .col(
                         ColumnDef::new(EmailTokens::ExpiresAt)
                             .timestamp_with_time_zone()
                             .not_null(),
                     )
-                    .col(
-                        ColumnDef::new(EmailTokens::UsedAt)
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
+                    .col(ColumnDef::new(EmailTokens::UsedAt).timestamp_with_time_zone().null())
                     .col(
                         ColumnDef::new(EmailTokens::CreatedAt)
                             .timestamp_with_time_zone()
@@ -198,12 +166,7 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(Sessions::Table)
-                    .col(
-                        ColumnDef::new(Sessions::Id)
-                            .string_len(64)
-                            .not_null()
-                            .primary_key(),
-                    )
+                    .col(ColumnDef::new(Sessions::Id).string_len(64).not_null().primary_key())
                     // Copied out of the session data on save, so that "end every session of this
                     // user" is one indexed delete on any instance.
                     .col(ColumnDef::new(Sessions::UserId).big_integer().null())
@@ -237,33 +200,16 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Outbox::Subject).string_len(300).not_null())
                     .col(ColumnDef::new(Outbox::TextBody).text().not_null())
                     .col(ColumnDef::new(Outbox::HtmlBody).text().not_null())
-                    .col(
-                        ColumnDef::new(Outbox::Attempts)
-                            .integer()
-                            .not_null()
-                            .default(0),
-                    )
+                    .col(ColumnDef::new(Outbox::Attempts).integer().not_null().default(0))
                     .col(
                         ColumnDef::new(Outbox::NextAttemptAt)
                             .timestamp_with_time_zone()
                             .not_null(),
                     )
-                    .col(
-                        ColumnDef::new(Outbox::ClaimedUntil)
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
-                    .col(
-                        ColumnDef::new(Outbox::SentAt)
-                            .timestamp_with_time_zone()
-                            .null(),
-                    )
+                    .col(ColumnDef::new(Outbox::ClaimedUntil).timestamp_with_time_zone().null())
+                    .col(ColumnDef::new(Outbox::SentAt).timestamp_with_time_zone().null())
                     .col(ColumnDef::new(Outbox::LastError).text().null())
-                    .col(
-                        ColumnDef::new(Outbox::CreatedAt)
-                            .timestamp_with_time_zone()
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(Outbox::CreatedAt).timestamp_with_time_zone().not_null())
                     .to_owned(),
             )
             .await?;
@@ -282,22 +228,10 @@ impl MigrationTrait for Migration {
             .create_table(
                 Table::create()
                     .table(RateLimits::Table)
-                    .col(
-                        ColumnDef::new(RateLimits::Bucket)
-                            .string_len(400)
-                            .not_null(),
-                    )
-                    .col(
-                        ColumnDef::new(RateLimits::WindowStart)
-                            .big_integer()
-                            .not_null(),
-                    )
+                    .col(ColumnDef::new(RateLimits::Bucket).string_len(400).not_null())
+                    .col(ColumnDef::new(RateLimits::WindowStart).big_integer().not_null())
                     .col(ColumnDef::new(RateLimits::Hits).integer().not_null())
-                    .primary_key(
-                        Index::create()
-                            .col(RateLimits::Bucket)
-                            .col(RateLimits::WindowStart),
-                    )
+                    .primary_key(Index::create().col(RateLimits::Bucket).col(RateLimits::WindowStart))
                     .to_owned(),
             )
             .await
@@ -311,9 +245,7 @@ impl MigrationTrait for Migration {
             EmailTokens::Table.into_iden(),
             Users::Table.into_iden(),
         ] {
-            manager
-                .drop_table(Table::drop().table(table).to_owned())
-                .await?;
+            manager.drop_table(Table::drop().table(table).to_owned()).await?;
         }
         Ok(())
     }

@@ -19,11 +19,7 @@ pub struct TrustedOrigin(pub Arc<str>);
 /// `Sec-Fetch-Site`; older ones at least send `Origin` on POST. A request must show one of them and
 /// it must say "this site". Requests with neither are refused too: no browser Portico supports
 /// sends a POST without them, and failing closed costs nothing.
-pub async fn require_same_origin(
-    State(origin): State<TrustedOrigin>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn require_same_origin(State(origin): State<TrustedOrigin>, request: Request, next: Next) -> Response {
     if is_safe_method(request.method()) || is_machine_api(request.uri().path()) {
         return next.run(request).await;
     }
@@ -61,29 +57,17 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     let is_static_asset = request.uri().path().starts_with("/pkg/");
     let mut response: Response<Body> = next.run(request).await;
     let headers = response.headers_mut();
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(
-        "cross-origin-opener-policy",
-        HeaderValue::from_static("same-origin"),
-    );
+    headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
         let policy = if is_static_asset {
             "default-src 'none'; frame-ancestors 'none'"
         } else {
             "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
         };
-        headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(policy),
-        );
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
     }
     // Pages and API answers may carry personal data or, later, a secret: never store them.
     if !is_static_asset {

@@ -28,12 +28,7 @@ use tower_sessions::Session;
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Endpoints that take an email address and cost an attacker nothing to repeat.
-const RATE_LIMITED: &[&str] = &[
-    "sign_in",
-    "sign_up",
-    "forgot_password",
-    "resend_verification",
-];
+const RATE_LIMITED: &[&str] = &["sign_in", "sign_up", "forgot_password", "resend_verification"];
 
 pub async fn guard(
     State(state): State<ServerState>,
@@ -60,9 +55,7 @@ pub async fn guard(
     if RATE_LIMITED.contains(&endpoint.as_str()) {
         match check_rate_limits(&state, &endpoint, peer, fields.get("email")).await {
             Ok(Decision::Allowed) => {}
-            Ok(Decision::Limited {
-                retry_after_seconds,
-            }) => {
+            Ok(Decision::Limited { retry_after_seconds }) => {
                 tracing::warn!(endpoint = %endpoint, client.ip = %peer.ip(), "rate limit reached");
                 return rate_limited(plain_form, retry_after_seconds);
             }
@@ -82,11 +75,9 @@ pub async fn guard(
         let bytes = to_bytes(body, MAX_BODY_BYTES).await.unwrap_or_default();
         let error = serde_json::from_slice::<AppError>(&bytes).unwrap_or(AppError::Internal);
         if plain_form {
-            return back_to_form(&state, &session, &endpoint, referer.as_ref(), error, fields)
-                .await;
+            return back_to_form(&state, &session, &endpoint, referer.as_ref(), error, fields).await;
         }
-        head.status =
-            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        head.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         return Response::from_parts(head, Body::from(bytes));
     }
     keep_redirect_on_site(&state, response)
@@ -126,27 +117,18 @@ async fn check_rate_limits(
     )
     .await?;
     Ok(match (by_client, by_email) {
-        (
+        (Decision::Limited { retry_after_seconds: a }, Decision::Limited { retry_after_seconds: b }) => {
             Decision::Limited {
-                retry_after_seconds: a,
-            },
-            Decision::Limited {
-                retry_after_seconds: b,
-            },
-        ) => Decision::Limited {
-            retry_after_seconds: a.max(b),
-        },
-        (limited @ Decision::Limited { .. }, _) | (_, limited @ Decision::Limited { .. }) => {
-            limited
+                retry_after_seconds: a.max(b),
+            }
         }
+        (limited @ Decision::Limited { .. }, _) | (_, limited @ Decision::Limited { .. }) => limited,
         _ => Decision::Allowed,
     })
 }
 
 fn rate_limited(plain_form: bool, retry_after_seconds: i64) -> Response {
-    let error = AppError::RateLimited {
-        retry_after_seconds,
-    };
+    let error = AppError::RateLimited { retry_after_seconds };
     let mut response = error_response(plain_form, &error);
     if let Ok(value) = HeaderValue::from_str(&retry_after_seconds.max(1).to_string()) {
         response.headers_mut().insert(header::RETRY_AFTER, value);
@@ -164,12 +146,7 @@ fn error_response(plain_form: bool, error: &AppError) -> Response {
              <body><h1>{}</h1><p><a href=\"javascript:history.back()\">Go back</a> or <a href=\"/\">start again</a>.</p></body></html>",
             app::backend::mail::escape_html(&error.to_string())
         );
-        return (
-            status,
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            page,
-        )
-            .into_response();
+        return (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response();
     }
     let body = serde_json::to_vec(error).unwrap_or_default();
     (
@@ -201,10 +178,7 @@ async fn back_to_form(
         error: Some(error),
         values: fields,
     };
-    if let Err(error) = session
-        .insert(&format!("{FLASH_PREFIX}{endpoint}"), flash)
-        .await
-    {
+    if let Err(error) = session.insert(&format!("{FLASH_PREFIX}{endpoint}"), flash).await {
         tracing::error!(error = %error, "could not store the form flash");
     }
     let back = referer
@@ -226,8 +200,7 @@ fn keep_redirect_on_site(state: &ServerState, mut response: Response) -> Respons
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     if let Some(location) = location {
-        let safe = same_site_path(&state.app.settings.base_url, &location)
-            .unwrap_or_else(|| "/".to_owned());
+        let safe = same_site_path(&state.app.settings.base_url, &location).unwrap_or_else(|| "/".to_owned());
         if let Ok(value) = HeaderValue::from_str(&safe) {
             response.headers_mut().insert(header::LOCATION, value);
         }
@@ -239,7 +212,7 @@ fn keep_redirect_on_site(state: &ServerState, mut response: Response) -> Respons
 /// on `base_url`); `None` for anything else, including `//evil.example` and `/\evil.example`.
 pub fn same_site_path(base_url: &str, target: &str) -> Option<String> {
     let path = match target.strip_prefix(base_url) {
-        Some(rest) if rest.is_empty() => "/",
+        Some("") => "/",
         Some(rest) => rest,
         None => target,
     };
@@ -257,22 +230,13 @@ mod tests {
     #[test]
     fn only_paths_on_this_site_are_kept() {
         let base = "https://portal.example";
-        assert_eq!(
-            same_site_path(base, "/signin?x=1").as_deref(),
-            Some("/signin?x=1")
-        );
+        assert_eq!(same_site_path(base, "/signin?x=1").as_deref(), Some("/signin?x=1"));
         assert_eq!(
             same_site_path(base, "https://portal.example/profile").as_deref(),
             Some("/profile")
         );
-        assert_eq!(
-            same_site_path(base, "https://portal.example").as_deref(),
-            Some("/")
-        );
-        assert_eq!(
-            same_site_path(base, "https://portal.example.evil.io/profile"),
-            None
-        );
+        assert_eq!(same_site_path(base, "https://portal.example").as_deref(), Some("/"));
+        assert_eq!(same_site_path(base, "https://portal.example.evil.io/profile"), None);
         assert_eq!(same_site_path(base, "https://evil.example/"), None);
         assert_eq!(same_site_path(base, "//evil.example/"), None);
         assert_eq!(same_site_path(base, "/\\evil.example/"), None);

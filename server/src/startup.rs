@@ -91,10 +91,7 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then finishes in-flight requests and stops the workers.
-    pub async fn run(
-        self,
-        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-    ) -> std::io::Result<()> {
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let (stop_workers, workers_stopped) = watch::channel(false);
         let mail = tokio::spawn(workers::mail::run(
             self.state.clone(),
@@ -109,8 +106,7 @@ impl Application {
         ));
         let served = axum::serve(
             self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
         .await;
@@ -129,9 +125,7 @@ fn router(state: AppState, leptos_options: LeptosOptions, session_store: DbSessi
         .with_same_site(SameSite::Lax)
         .with_secure(settings.is_https())
         .with_path("/")
-        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(
-            IDLE_LIFETIME_MINUTES,
-        )));
+        .with_expiry(Expiry::OnInactivity(time::Duration::minutes(IDLE_LIFETIME_MINUTES)));
     let routes = generate_route_list(App);
     let server_state = ServerState {
         leptos_options: leptos_options.clone(),
@@ -151,17 +145,20 @@ fn router(state: AppState, leptos_options: LeptosOptions, session_store: DbSessi
                 move || shell(options.clone())
             },
         )
-        .fallback(leptos_axum::file_and_error_handler::<ServerState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<ServerState, _>(
+            {
+                let state = state.clone();
+                move || provide_context(state.clone())
+            },
+            shell,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             server_state.clone(),
             server_fns::guard,
         ))
         .with_state(server_state)
         .layer(sessions)
-        .layer(axum::middleware::from_fn_with_state(
-            origin,
-            require_same_origin,
-        ))
+        .layer(axum::middleware::from_fn_with_state(origin, require_same_origin))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
 }

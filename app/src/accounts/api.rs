@@ -55,9 +55,9 @@ mod ssr {
             TokenError::Expired => {
                 format!("This {what} link has expired. Ask for a new one below.")
             }
-            TokenError::Used => format!(
-                "This {what} link has already been used. Ask for a new one below if you still need it."
-            ),
+            TokenError::Used => {
+                format!("This {what} link has already been used. Ask for a new one below if you still need it.")
+            }
             TokenError::Unknown => format!(
                 "This {what} link is not valid. Check that you copied the whole link, or ask for a new one below."
             ),
@@ -83,10 +83,7 @@ pub async fn sign_up(full_name: String, email: String, password: String) -> Resu
     use ssr::*;
     let state = state()?;
     let mut errors = crate::error::FormErrors::default();
-    let name = errors.check(
-        "full_name",
-        crate::accounts::profile::FullName::parse(&full_name),
-    );
+    let name = errors.check("full_name", crate::accounts::profile::FullName::parse(&full_name));
     let email = errors.check("email", Email::parse(&email));
     let password = errors.check("password", Password::parse_new(&password));
     let (Some(name), Some(email), Some(password)) = (name, email, password) else {
@@ -115,12 +112,10 @@ pub async fn resend_verification(email: String) -> Result<(), AppError> {
 pub async fn verify_email(token: String) -> Result<(), AppError> {
     use ssr::*;
     let state = state()?;
-    service::verify_email(&state, &token)
-        .await
-        .map_err(|e| match e {
-            AccountError::Token(error) => token_message(error, "verification"),
-            other => service_error(other),
-        })?;
+    service::verify_email(&state, &token).await.map_err(|e| match e {
+        AccountError::Token(error) => token_message(error, "verification"),
+        other => service_error(other),
+    })?;
     leptos_axum::redirect("/signin?verified=1");
     Ok(())
 }
@@ -150,10 +145,7 @@ pub async fn sign_out() -> Result<(), AppError> {
     use ssr::*;
     let session = session().await?;
     // `flush` deletes the session row, so the cookie is worthless on every instance at once.
-    session
-        .flush()
-        .await
-        .map_err(|e| internal("sign-out failed", e))?;
+    session.flush().await.map_err(|e| internal("sign-out failed", e))?;
     leptos_axum::redirect("/signin?signed_out=1");
     Ok(())
 }
@@ -191,8 +183,8 @@ pub async fn check_reset_token(token: String) -> Result<(), AppError> {
 pub async fn reset_password(token: String, new_password: String) -> Result<(), AppError> {
     use ssr::*;
     let state = state()?;
-    let password = Password::parse_new(&new_password)
-        .map_err(|e| AppError::invalid_field("new_password", e.to_string()))?;
+    let password =
+        Password::parse_new(&new_password).map_err(|e| AppError::invalid_field("new_password", e.to_string()))?;
     service::reset_password(&state, &token, &password)
         .await
         .map_err(|e| match e {
@@ -204,16 +196,13 @@ pub async fn reset_password(token: String, new_password: String) -> Result<(), A
 }
 
 #[server(endpoint = "change_password")]
-pub async fn change_password(
-    current_password: String,
-    new_password: String,
-) -> Result<(), AppError> {
+pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
     use ssr::*;
     let state = state()?;
     let session = session().await?;
     let user = require_user(&state, &session).await?;
-    let password = Password::parse_new(&new_password)
-        .map_err(|e| AppError::invalid_field("new_password", e.to_string()))?;
+    let password =
+        Password::parse_new(&new_password).map_err(|e| AppError::invalid_field("new_password", e.to_string()))?;
     service::change_password(&state, &session, &user, &current_password, &password)
         .await
         .map_err(service_error)?;
@@ -228,8 +217,7 @@ pub async fn current_user() -> Result<Option<Viewer>, AppError> {
     let session = session().await?;
     let user = signed_in_user(&state, &session).await?;
     Ok(user.map(|user| Viewer {
-        is_operator: user.email_verified_at.is_some()
-            && state.settings.is_operator(&user.email_canonical),
+        is_operator: user.email_verified_at.is_some() && state.settings.is_operator(&user.email_canonical),
         profile_complete: is_complete(&user, &state.settings.terms_version),
         full_name: user.full_name,
         email: user.email,

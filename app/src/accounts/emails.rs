@@ -20,11 +20,7 @@ pub fn verify_email(settings: &Settings, to: &str, name: &str, token: &str) -> O
     )
 }
 
-pub fn sign_up_attempt_on_existing_account(
-    settings: &Settings,
-    to: &str,
-    name: &str,
-) -> OutgoingMail {
+pub fn sign_up_attempt_on_existing_account(settings: &Settings, to: &str, name: &str) -> OutgoingMail {
     OutgoingMail::compose(
         to,
         "Someone tried to sign up to Portico with your address",

@@ -8,8 +8,7 @@ use leptos_meta::Title;
 use leptos_router::components::{A, Redirect};
 use leptos_router::hooks::use_query_map;
 
-const PASSWORD_HINT: &str =
-    "12 to 128 characters. A few unrelated words make a strong, memorable password.";
+const PASSWORD_HINT: &str = "12 to 128 characters. A few unrelated words make a strong, memorable password.";
 
 fn query_flag(name: &'static str) -> Signal<bool> {
     let query = use_query_map();
@@ -17,10 +16,7 @@ fn query_flag(name: &'static str) -> Signal<bool> {
 }
 
 fn query_value(name: &'static str) -> String {
-    use_query_map()
-        .read_untracked()
-        .get(name)
-        .unwrap_or_default()
+    use_query_map().read_untracked().get(name).unwrap_or_default()
 }
 
 #[component]

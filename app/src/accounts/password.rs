@@ -120,10 +120,7 @@ mod tests {
             Password::parse_new("PasswordPassword").unwrap_err(),
             PasswordError::Common
         );
-        assert_eq!(
-            Password::parse_new("123456789012").unwrap_err(),
-            PasswordError::Common
-        );
+        assert_eq!(Password::parse_new("123456789012").unwrap_err(), PasswordError::Common);
         assert!(Password::parse_new("violet-otter-carries-17-maps").is_ok());
     }
 }

@@ -52,9 +52,7 @@ pub fn optional_phone(input: &str) -> Result<Option<String>, ProfileError> {
         return Ok(None);
     };
     let digits = phone.chars().filter(char::is_ascii_digit).count();
-    let allowed = phone
-        .chars()
-        .all(|c| c.is_ascii_digit() || " +()-.".contains(c));
+    let allowed = phone.chars().all(|c| c.is_ascii_digit() || " +()-.".contains(c));
     let plus_only_first = phone.rfind('+').is_none_or(|at| at == 0);
     if !allowed || !plus_only_first || !(5..=20).contains(&digits) {
         return Err(ProfileError::PhoneMalformed);
@@ -68,19 +66,10 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_required() {
-        assert_eq!(
-            FullName::parse("  Ada Lovelace ").unwrap().into_inner(),
-            "Ada Lovelace"
-        );
+        assert_eq!(FullName::parse("  Ada Lovelace ").unwrap().into_inner(), "Ada Lovelace");
         assert_eq!(FullName::parse("   "), Err(ProfileError::NameMissing));
-        assert_eq!(
-            FullName::parse("Ada\nLovelace"),
-            Err(ProfileError::ControlCharacters)
-        );
-        assert_eq!(
-            FullName::parse(&"x".repeat(201)),
-            Err(ProfileError::TooLong(200))
-        );
+        assert_eq!(FullName::parse("Ada\nLovelace"), Err(ProfileError::ControlCharacters));
+        assert_eq!(FullName::parse(&"x".repeat(201)), Err(ProfileError::TooLong(200)));
     }
 
     #[test]
@@ -92,10 +81,7 @@ mod tests {
         );
         assert_eq!(optional_phone("call me"), Err(ProfileError::PhoneMalformed));
         assert_eq!(optional_phone("12-34"), Err(ProfileError::PhoneMalformed));
-        assert_eq!(
-            optional_phone("44+207946000"),
-            Err(ProfileError::PhoneMalformed)
-        );
+        assert_eq!(optional_phone("44+207946000"), Err(ProfileError::PhoneMalformed));
     }
 
     #[test]

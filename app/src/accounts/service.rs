@@ -7,16 +7,13 @@
 use super::email::Email;
 use super::emails;
 use super::password::Password;
-use crate::backend::AppState;
 use crate::backend::entities::user;
 use crate::backend::mail;
 use crate::backend::sessions;
 use crate::backend::tokens::{self, TokenError, TokenPurpose};
+use crate::backend::{AppState, begin_write};
 use chrono::Utc;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set,
-    TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use tower_sessions::Session;
 
 #[derive(Debug, thiserror::Error)]
@@ -35,10 +32,7 @@ pub enum AccountError {
     Session(#[from] tower_sessions::session::Error),
 }
 
-pub async fn find_by_email(
-    db: &impl ConnectionTrait,
-    email: &Email,
-) -> Result<Option<user::Model>, DbErr> {
+pub async fn find_by_email(db: &impl ConnectionTrait, email: &Email) -> Result<Option<user::Model>, DbErr> {
     user::Entity::find()
         .filter(user::Column::EmailCanonical.eq(email.canonical()))
         .one(db)
@@ -57,14 +51,10 @@ pub async fn sign_up(
 ) -> Result<(), AccountError> {
     let password_hash = state.hasher.hash(password).await?;
     let now = Utc::now();
-    let txn = state.db.begin().await?;
+    let txn = begin_write(&state.db).await?;
     if let Some(existing) = find_by_email(&txn, email).await? {
         let mail = if existing.email_verified_at.is_some() {
-            emails::sign_up_attempt_on_existing_account(
-                &state.settings,
-                &existing.email,
-                &existing.full_name,
-            )
+            emails::sign_up_attempt_on_existing_account(&state.settings, &existing.email, &existing.full_name)
         } else {
             // The owner may simply have lost the first link: a new one is the helpful answer.
             let token = tokens::issue(
@@ -75,12 +65,7 @@ pub async fn sign_up(
                 now,
             )
             .await?;
-            emails::verify_email(
-                &state.settings,
-                &existing.email,
-                &existing.full_name,
-                &token,
-            )
+            emails::verify_email(&state.settings, &existing.email, &existing.full_name, &token)
         };
         mail::enqueue(&txn, mail, now).await?;
         txn.commit().await?;
@@ -129,37 +114,24 @@ pub async fn sign_up(
     )
     .await?;
     txn.commit().await?;
-    tracing::info!(
-        user.id = created.id,
-        "account created; verification email queued"
-    );
+    tracing::info!(user.id = created.id, "account created; verification email queued");
     Ok(())
 }
 
 fn is_unique_violation(error: &DbErr) -> bool {
-    matches!(
-        error.sql_err(),
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-    )
+    matches!(error.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
 }
 
 /// Sends a fresh verification link if the address has an unverified account; otherwise nothing.
 #[tracing::instrument(skip_all)]
 pub async fn resend_verification(state: &AppState, email: &Email) -> Result<(), AccountError> {
     let now = Utc::now();
-    let txn = state.db.begin().await?;
+    let txn = begin_write(&state.db).await?;
     if let Some(user) = find_by_email(&txn, email)
         .await?
         .filter(|u| u.email_verified_at.is_none())
     {
-        let token = tokens::issue(
-            &txn,
-            TokenPurpose::VerifyEmail,
-            user.id,
-            &user.email_canonical,
-            now,
-        )
-        .await?;
+        let token = tokens::issue(&txn, TokenPurpose::VerifyEmail, user.id, &user.email_canonical, now).await?;
         mail::enqueue(
             &txn,
             emails::verify_email(&state.settings, &user.email, &user.full_name, &token),
@@ -187,7 +159,7 @@ async fn token_owner(
 #[tracing::instrument(skip_all)]
 pub async fn verify_email(state: &AppState, token: &str) -> Result<(), AccountError> {
     let now = Utc::now();
-    let txn = state.db.begin().await?;
+    let txn = begin_write(&state.db).await?;
     let token = tokens::consume(&txn, TokenPurpose::VerifyEmail, token, now).await??;
     let user = token_owner(&txn, &token).await?;
     if user.email_verified_at.is_none() {
@@ -231,16 +203,9 @@ pub async fn sign_in(
 #[tracing::instrument(skip_all)]
 pub async fn request_password_reset(state: &AppState, email: &Email) -> Result<(), AccountError> {
     let now = Utc::now();
-    let txn = state.db.begin().await?;
+    let txn = begin_write(&state.db).await?;
     if let Some(user) = find_by_email(&txn, email).await? {
-        let token = tokens::issue(
-            &txn,
-            TokenPurpose::ResetPassword,
-            user.id,
-            &user.email_canonical,
-            now,
-        )
-        .await?;
+        let token = tokens::issue(&txn, TokenPurpose::ResetPassword, user.id, &user.email_canonical, now).await?;
         mail::enqueue(
             &txn,
             emails::reset_password(&state.settings, &user.email, &user.full_name, &token),
@@ -257,14 +222,10 @@ pub async fn request_password_reset(state: &AppState, email: &Email) -> Result<(
 /// in: whoever follows the link still has to prove they know the new password. Following the link
 /// also proves the address, so an unverified account becomes verified.
 #[tracing::instrument(skip_all)]
-pub async fn reset_password(
-    state: &AppState,
-    token: &str,
-    new_password: &Password,
-) -> Result<(), AccountError> {
+pub async fn reset_password(state: &AppState, token: &str, new_password: &Password) -> Result<(), AccountError> {
     let password_hash = state.hasher.hash(new_password).await?;
     let now = Utc::now();
-    let txn = state.db.begin().await?;
+    let txn = begin_write(&state.db).await?;
     let token = tokens::consume(&txn, TokenPurpose::ResetPassword, token, now).await??;
     let user = token_owner(&txn, &token).await?;
     let mut update: user::ActiveModel = user.clone().into();
@@ -294,16 +255,12 @@ pub async fn change_password(
     current_password: &str,
     new_password: &Password,
 ) -> Result<(), AccountError> {
-    if !state
-        .hasher
-        .verify(current_password, Some(&user.password_hash))
-        .await?
-    {
+    if !state.hasher.verify(current_password, Some(&user.password_hash)).await? {
         return Err(AccountError::WrongCurrentPassword);
     }
     let password_hash = state.hasher.hash(new_password).await?;
     let now = Utc::now();
-    let txn = state.db.begin().await?;
+    let txn = begin_write(&state.db).await?;
     let mut update: user::ActiveModel = user.clone().into();
     update.password_hash = Set(password_hash);
     update.password_changed_at = Set(now);
@@ -341,8 +298,7 @@ pub async fn save_profile(
     row.phone = Set(update.phone);
     // Acceptance is recorded with its time and the version accepted; accepting again after a new
     // version of the terms records the new one.
-    let accepted_current =
-        user.terms_version.as_deref() == Some(state.settings.terms_version.as_str());
+    let accepted_current = user.terms_version.as_deref() == Some(state.settings.terms_version.as_str());
     if update.accept_terms && !accepted_current {
         row.terms_accepted_at = Set(Some(now));
         row.terms_version = Set(Some(state.settings.terms_version.clone()));

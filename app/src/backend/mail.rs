@@ -10,8 +10,8 @@ use lettre::message::{Mailbox, MultiPart, SinglePart, header::ContentType};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 
 /// An email ready to be queued: both parts are complete documents, every link already absolute.
@@ -26,12 +26,7 @@ pub struct OutgoingMail {
 impl OutgoingMail {
     /// Builds a message from paragraphs and at most one call to action. Text is escaped for HTML
     /// here, so templates cannot forget to.
-    pub fn compose(
-        to: &str,
-        subject: &str,
-        paragraphs: &[&str],
-        action: Option<(&str, &str)>,
-    ) -> Self {
+    pub fn compose(to: &str, subject: &str, paragraphs: &[&str], action: Option<(&str, &str)>) -> Self {
         let mut text = String::new();
         let mut html = String::from(
             "<!doctype html><html><body style=\"font-family:system-ui,sans-serif;line-height:1.5;color:#1f2933\">",
@@ -70,11 +65,7 @@ pub fn escape_html(input: &str) -> String {
 }
 
 /// Queues `mail` on `db`, which should be the transaction that makes the change the mail reports.
-pub async fn enqueue(
-    db: &impl ConnectionTrait,
-    mail: OutgoingMail,
-    now: DateTime<Utc>,
-) -> Result<(), sea_orm::DbErr> {
+pub async fn enqueue(db: &impl ConnectionTrait, mail: OutgoingMail, now: DateTime<Utc>) -> Result<(), sea_orm::DbErr> {
     outbox_message::ActiveModel {
         recipient: Set(mail.to),
         subject: Set(mail.subject),
@@ -122,8 +113,7 @@ impl Transport {
                 Ok(Self::Smtp(transport))
             }
             None => {
-                std::fs::create_dir_all(&settings.outbox_dir)
-                    .map_err(|e| MailError::Config(e.to_string()))?;
+                std::fs::create_dir_all(&settings.outbox_dir).map_err(|e| MailError::Config(e.to_string()))?;
                 Ok(Self::Files(
                     AsyncFileTransport::new(&settings.outbox_dir),
                     settings.outbox_dir.clone(),
@@ -276,10 +266,7 @@ mod tests {
             Some(("Verify", "https://portal.example/verify?token=a&b")),
         );
         assert!(mail.text.contains("Hi <Ada> & co"));
-        assert!(
-            mail.text
-                .contains("https://portal.example/verify?token=a&b")
-        );
+        assert!(mail.text.contains("https://portal.example/verify?token=a&b"));
         assert!(mail.html.contains("Hi &lt;Ada&gt; &amp; co"));
         assert!(
             mail.html

@@ -27,16 +27,13 @@ pub struct AppState {
 /// for each other instead of failing with "database is locked".
 pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, sea_orm::DbErr> {
     let url = settings.database_url.expose();
-    if let Some(path) = url
+    // The SQLite file's folder (by default `data/`) may not exist on a fresh checkout.
+    let sqlite_folder = url
         .strip_prefix("sqlite://")
-        .map(|rest| rest.split('?').next().unwrap_or(rest))
-    {
-        if let Some(parent) = std::path::Path::new(path)
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(parent).map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
-        }
+        .and_then(|rest| std::path::Path::new(rest.split('?').next().unwrap_or(rest)).parent())
+        .filter(|folder| !folder.as_os_str().is_empty());
+    if let Some(folder) = sqlite_folder {
+        std::fs::create_dir_all(folder).map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
     }
     let mut options = ConnectOptions::new(url.to_owned());
     options
@@ -52,6 +49,22 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, sea_orm:
                 .create_if_missing(true)
         });
     Database::connect(options).await
+}
+
+/// Begins a transaction that will write.
+///
+/// SQLite starts transactions deferred: one that reads first and writes later fails at once with
+/// "database is locked" (SQLITE_BUSY_SNAPSHOT) when another writer committed in between, and the
+/// busy timeout cannot help. Taking the write lock first, with a statement that writes nothing,
+/// makes concurrent writers queue on the busy timeout instead. PostgreSQL needs nothing of this.
+pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let txn = db.begin().await?;
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+        txn.execute_unprepared("UPDATE rate_limits SET hits = hits WHERE 1 = 0")
+            .await?;
+    }
+    Ok(txn)
 }
 
 /// Logs an unexpected backend failure once, in full, and turns it into the user-safe answer.
@@ -81,10 +94,7 @@ pub mod request {
 
     /// The signed-in user, read from the database on every call: a removed or changed account
     /// takes effect on the next request, whatever the session says.
-    pub async fn signed_in_user(
-        state: &AppState,
-        session: &Session,
-    ) -> Result<Option<user::Model>, AppError> {
+    pub async fn signed_in_user(state: &AppState, session: &Session) -> Result<Option<user::Model>, AppError> {
         let Some(user_id) = super::sessions::signed_in_user_id(session)
             .await
             .map_err(|e| internal("session read failed", e))?
@@ -96,21 +106,13 @@ pub mod request {
             .await
             .map_err(|e| internal("user lookup failed", e))?;
         if user.is_none() {
-            session
-                .flush()
-                .await
-                .map_err(|e| internal("session flush failed", e))?;
+            session.flush().await.map_err(|e| internal("session flush failed", e))?;
         }
         Ok(user)
     }
 
-    pub async fn require_user(
-        state: &AppState,
-        session: &Session,
-    ) -> Result<user::Model, AppError> {
-        signed_in_user(state, session)
-            .await?
-            .ok_or(AppError::Unauthenticated)
+    pub async fn require_user(state: &AppState, session: &Session) -> Result<user::Model, AppError> {
+        signed_in_user(state, session).await?.ok_or(AppError::Unauthenticated)
     }
 
     /// Whether the request is a plain HTML form post (JavaScript off) rather than a fetch.

@@ -27,11 +27,7 @@ pub async fn hit(
     let hits = Alias::new("hits");
     let insert = Query::insert()
         .into_table(table.clone())
-        .columns([
-            Alias::new("bucket"),
-            Alias::new("window_start"),
-            hits.clone(),
-        ])
+        .columns([Alias::new("bucket"), Alias::new("window_start"), hits.clone()])
         .values_panic([bucket.into(), window_start.into(), 1.into()])
         .on_conflict(
             OnConflict::columns([Alias::new("bucket"), Alias::new("window_start")])
@@ -55,11 +51,7 @@ pub async fn hit(
 }
 
 /// Drops windows that ended before `now_unix - max_window_seconds`.
-pub async fn sweep(
-    db: &impl ConnectionTrait,
-    max_window_seconds: i64,
-    now_unix: i64,
-) -> Result<u64, DbErr> {
+pub async fn sweep(db: &impl ConnectionTrait, max_window_seconds: i64, now_unix: i64) -> Result<u64, DbErr> {
     let delete = Query::delete()
         .from_table(Alias::new("rate_limits"))
         .and_where(Expr::col(Alias::new("window_start")).lt(now_unix - 2 * max_window_seconds))

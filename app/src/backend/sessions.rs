@@ -46,8 +46,7 @@ fn backend(error: sea_orm::DbErr) -> session_store::Error {
 }
 
 fn to_row(record: &Record) -> session_store::Result<session::ActiveModel> {
-    let data = serde_json::to_string(&record.data)
-        .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+    let data = serde_json::to_string(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
     Ok(session::ActiveModel {
         id: Set(record.id.to_string()),
         user_id: Set(record.data.get(USER_ID).and_then(|v| v.as_i64())),
@@ -63,11 +62,7 @@ impl SessionStore for DbSessionStore {
         // overwrite someone else's session.
         loop {
             let inserted = session::Entity::insert(to_row(record)?)
-                .on_conflict(
-                    OnConflict::column(session::Column::Id)
-                        .do_nothing()
-                        .to_owned(),
-                )
+                .on_conflict(OnConflict::column(session::Column::Id).do_nothing().to_owned())
                 .exec_without_returning(&self.db)
                 .await
                 .map_err(backend)?;
@@ -104,8 +99,7 @@ impl SessionStore for DbSessionStore {
         else {
             return Ok(None);
         };
-        let data = serde_json::from_str(&row.data)
-            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let data = serde_json::from_str(&row.data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
         let expiry_date = time::OffsetDateTime::from_unix_timestamp(row.expires_at)
             .map_err(|e| session_store::Error::Decode(e.to_string()))?;
         Ok(Some(Record {
@@ -139,9 +133,7 @@ pub async fn end_sessions_of_user(
 
 /// The signed-in user's id, or `None`. Enforces the absolute lifetime: a session older than 12
 /// hours is flushed here, whatever its idle timer says.
-pub async fn signed_in_user_id(
-    session: &Session,
-) -> Result<Option<i64>, tower_sessions::session::Error> {
+pub async fn signed_in_user_id(session: &Session) -> Result<Option<i64>, tower_sessions::session::Error> {
     let Some(user_id) = session.get::<i64>(USER_ID).await? else {
         return Ok(None);
     };
@@ -154,10 +146,7 @@ pub async fn signed_in_user_id(
 }
 
 /// Signs `user_id` in on a new session id, so that an id planted before sign-in is worthless.
-pub async fn sign_in(
-    session: &Session,
-    user_id: i64,
-) -> Result<(), tower_sessions::session::Error> {
+pub async fn sign_in(session: &Session, user_id: i64) -> Result<(), tower_sessions::session::Error> {
     session.cycle_id().await?;
     session.insert(USER_ID, user_id).await?;
     session.insert(SIGNED_IN_AT, Utc::now().timestamp()).await?;

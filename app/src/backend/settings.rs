@@ -61,15 +61,10 @@ impl Settings {
         let number = |name: &'static str, default: i64| -> Result<i64, SettingsError> {
             match var(name) {
                 None => Ok(default),
-                Some(value) => value
-                    .trim()
-                    .parse()
-                    .map_err(|_| SettingsError::Number { name, value }),
+                Some(value) => value.trim().parse().map_err(|_| SettingsError::Number { name, value }),
             }
         };
-        let base_url = parse_base_url(
-            &var("PORTICO_BASE_URL").unwrap_or_else(|| "http://127.0.0.1:3000".into()),
-        )?;
+        let base_url = parse_base_url(&var("PORTICO_BASE_URL").unwrap_or_else(|| "http://127.0.0.1:3000".into()))?;
         let admin_emails = var("PORTICO_ADMIN_EMAILS")
             .unwrap_or_default()
             .split(',')
@@ -78,11 +73,9 @@ impl Settings {
             .collect();
         Ok(Self {
             database_url: Secret::new(
-                var("DATABASE_URL")
-                    .unwrap_or_else(|| "sqlite://data/portico.sqlite3?mode=rwc".into()),
+                var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/portico.sqlite3?mode=rwc".into()),
             ),
-            mail_from: var("PORTICO_MAIL_FROM")
-                .unwrap_or_else(|| "Portico <no-reply@portico.localhost>".into()),
+            mail_from: var("PORTICO_MAIL_FROM").unwrap_or_else(|| "Portico <no-reply@portico.localhost>".into()),
             base_url,
             smtp_url: var("PORTICO_SMTP_URL").map(Secret::new),
             outbox_dir: var("PORTICO_OUTBOX_DIR")
@@ -109,9 +102,7 @@ impl Settings {
     }
 
     pub fn is_operator(&self, canonical_email: &str) -> bool {
-        self.admin_emails
-            .iter()
-            .any(|admin| admin == canonical_email)
+        self.admin_emails.iter().any(|admin| admin == canonical_email)
     }
 }
 
@@ -122,10 +113,7 @@ pub fn parse_base_url(input: &str) -> Result<String, SettingsError> {
         .strip_prefix("https://")
         .or_else(|| trimmed.strip_prefix("http://"))
         .ok_or_else(|| SettingsError::BaseUrl(input.into()))?;
-    let valid_authority = !rest.is_empty()
-        && rest
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+    let valid_authority = !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
     if !valid_authority {
         return Err(SettingsError::BaseUrl(input.into()));
     }

@@ -106,10 +106,7 @@ pub async fn consume(
         return Ok(Err(TokenError::Expired));
     }
     let claimed = email_token::Entity::update_many()
-        .col_expr(
-            email_token::Column::UsedAt,
-            sea_orm::sea_query::Expr::value(now),
-        )
+        .col_expr(email_token::Column::UsedAt, sea_orm::sea_query::Expr::value(now))
         .filter(email_token::Column::Id.eq(found.id))
         .filter(email_token::Column::UsedAt.is_null())
         .exec(db)
@@ -164,9 +161,7 @@ mod tests {
         let a = random_token();
         let b = random_token();
         assert_eq!(a.len(), 43);
-        let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(&a)
-            .unwrap();
+        let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(&a).unwrap();
         assert_eq!(decoded.len(), 32);
         assert_ne!(a, b);
     }

@@ -20,11 +20,7 @@ where
 
 /// What the user typed before a plain post failed, so they need not type it again.
 pub fn initial_value(flash: &FormFlash, field: &str, fallback: impl Into<String>) -> String {
-    flash
-        .values
-        .get(field)
-        .cloned()
-        .unwrap_or_else(|| fallback.into())
+    flash.values.get(field).cloned().unwrap_or_else(|| fallback.into())
 }
 
 /// Loads the flash a failed plain post to `endpoint` left, then renders the form with it.
@@ -110,11 +106,7 @@ pub fn FormAlert(error: Signal<Option<AppError>>) -> impl IntoView {
 
 /// A submit button that says what it is doing while the request runs.
 #[component]
-pub fn SubmitButton(
-    label: &'static str,
-    busy_label: &'static str,
-    pending: Signal<bool>,
-) -> impl IntoView {
+pub fn SubmitButton(label: &'static str, busy_label: &'static str, pending: Signal<bool>) -> impl IntoView {
     view! {
         <button type="submit" class="button primary" disabled=move || pending.get() aria-busy=move || pending.get().then_some("true")>
             {move || if pending.get() { busy_label } else { label }}

@@ -11,9 +11,7 @@ pub async fn run(state: AppState, store: DbSessionStore, mut shutdown: watch::Re
             tracing::warn!(error = %error, "expired-session sweep failed");
         }
         let now = chrono::Utc::now().timestamp();
-        if let Err(error) =
-            rate_limit::sweep(&state.db, state.settings.rate_limits.window_seconds, now).await
-        {
+        if let Err(error) = rate_limit::sweep(&state.db, state.settings.rate_limits.window_seconds, now).await {
             tracing::warn!(error = %error, "rate-limit sweep failed");
         }
         tokio::select! {

@@ -6,12 +6,7 @@ use app::backend::mail::{Transport, deliver_due};
 use std::time::Duration;
 use tokio::sync::watch;
 
-pub async fn run(
-    state: AppState,
-    transport: Transport,
-    poll_every: Duration,
-    mut shutdown: watch::Receiver<bool>,
-) {
+pub async fn run(state: AppState, transport: Transport, poll_every: Duration, mut shutdown: watch::Receiver<bool>) {
     tracing::info!(mail.transport = %transport.describe(), "mail worker started");
     loop {
         match deliver_due(&state.db, &transport, &state.settings.mail_from, 20).await {

@@ -1,0 +1,263 @@
+//! SECURITY.md § Sessions and requests (origin check, redirects, headers) and bad input.
+
+use crate::on_both_databases;
+use crate::support::smtp::SmtpSink;
+use crate::support::{Backend, PASSWORD, TestApp, TestConfig};
+use sea_orm::{ConnectionTrait, Statement};
+
+on_both_databases!(
+    cross_site_posts_are_refused_and_change_nothing,
+    plain_form_posts_never_redirect_off_site,
+    plain_form_errors_come_back_next_to_the_field,
+    pages_carry_the_security_headers,
+    nothing_changes_state_over_get,
+    bad_input_gets_a_clear_client_error,
+    fifty_concurrent_sign_ups_all_succeed,
+);
+
+async fn users(app: &TestApp) -> i64 {
+    let row = app
+        .db
+        .query_one(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT COUNT(*) FROM users".to_owned(),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+async fn cross_site_posts_are_refused_and_change_nothing(backend: Backend) {
+    let smtp = SmtpSink::start().await;
+    let app = TestApp::spawn(&TestConfig::new(backend, &smtp).await).await;
+    let browser = app.browser();
+    let form = [
+        ("full_name", "Mallory"),
+        ("email", "mallory@acme.example"),
+        ("password", PASSWORD),
+    ];
+    let cases: [(&str, Option<&str>, Option<&str>); 6] = [
+        (
+            "cross-site fetch metadata",
+            Some("cross-site"),
+            Some("https://evil.example"),
+        ),
+        ("same-site but other origin", Some("same-site"), None),
+        ("foreign origin", None, Some("https://evil.example")),
+        ("null origin", None, Some("null")),
+        (
+            "look-alike origin",
+            None,
+            Some(&format!("{}.evil.example", app.base_url)),
+        ),
+        ("no origin at all", None, None),
+    ];
+    for (case, fetch_site, origin) in cases {
+        let mut request = browser.client.post(browser.url("/api/sign_up")).form(&form);
+        if let Some(site) = fetch_site {
+            request = request.header("sec-fetch-site", site);
+        }
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 403, "{case}");
+    }
+    assert_eq!(users(&app).await, 0);
+    // The same form from the portal itself goes through.
+    assert_eq!(browser.call("sign_up", &form).await.status(), 200);
+    assert_eq!(users(&app).await, 1);
+    app.stop().await;
+}
+
+async fn plain_form_posts_never_redirect_off_site(backend: Backend) {
+    let smtp = SmtpSink::start().await;
+    let app = TestApp::spawn(&TestConfig::new(backend, &smtp).await).await;
+    let browser = app.browser();
+    for referer in ["https://evil.example/phish", "//evil.example/", "/\\evil.example"] {
+        for fields in [
+            vec![("email", "ada@acme.example"), ("password", "wrong-password-1")],
+            vec![("email", "not an email"), ("password", "")],
+        ] {
+            let response = browser
+                .client
+                .post(browser.url("/api/sign_in"))
+                .header("origin", &browser.origin)
+                .header("accept", "text/html")
+                .header("referer", referer)
+                .form(&fields)
+                .send()
+                .await
+                .unwrap();
+            let location = response.headers()["location"].to_str().unwrap().to_owned();
+            assert!(response.status().is_redirection());
+            assert!(
+                location.starts_with('/') && !location.starts_with("//") && !location.contains("evil"),
+                "{referer} -> {location}"
+            );
+        }
+    }
+    // Successful plain posts go where the portal says, not where the Referer points.
+    let response = browser
+        .client
+        .post(browser.url("/api/forgot_password"))
+        .header("origin", &browser.origin)
+        .header("accept", "text/html")
+        .header("referer", "https://evil.example/")
+        .form(&[("email", "ada@acme.example")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["location"], "/forgot-password/sent");
+    app.stop().await;
+}
+
+async fn plain_form_errors_come_back_next_to_the_field(backend: Backend) {
+    let smtp = SmtpSink::start().await;
+    let app = TestApp::spawn(&TestConfig::new(backend, &smtp).await).await;
+    let browser = app.browser();
+    let response = browser
+        .submit(
+            "/signup",
+            "sign_up",
+            &[
+                ("full_name", "Ada Lovelace"),
+                ("email", "ada@acme.example"),
+                ("password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/signup");
+    let page = browser.page("/signup").await;
+    assert!(page.contains("Use at least 12 characters."), "the error is on the page");
+    assert!(page.contains(r#"value="Ada Lovelace""#), "typed values are kept");
+    assert!(!page.contains("short"), "the password is not echoed");
+    assert!(page.contains(r#"aria-invalid="true""#));
+    // The flash is shown once.
+    let again = browser.page("/signup").await;
+    assert!(!again.contains("Use at least 12 characters."));
+    app.stop().await;
+}
+
+async fn pages_carry_the_security_headers(backend: Backend) {
+    let smtp = SmtpSink::start().await;
+    let app = TestApp::spawn(&TestConfig::new(backend, &smtp).await).await;
+    let response = app.browser().get("/signin").await;
+    let headers = response.headers().clone();
+    let body = response.text().await.unwrap();
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(csp.contains("default-src 'self'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline") && !csp.contains('*'), "{csp}");
+    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap();
+    assert!(
+        body.contains(&format!(r#"nonce="{nonce}""#)),
+        "inline scripts carry the policy's nonce"
+    );
+    assert!(!body.contains("<script>"), "no inline script without a nonce");
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["referrer-policy"], "same-origin");
+    assert_eq!(headers["cache-control"], "no-store");
+
+    // Two pages get two nonces.
+    let other = app.browser().get("/signup").await;
+    assert_ne!(
+        other.headers()["content-security-policy"],
+        headers["content-security-policy"]
+    );
+    let api = app.browser().call("current_user", &[]).await;
+    assert_eq!(api.headers()["cache-control"], "no-store");
+    assert!(
+        api.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    app.stop().await;
+}
+
+async fn nothing_changes_state_over_get(backend: Backend) {
+    let smtp = SmtpSink::start().await;
+    let app = TestApp::spawn(&TestConfig::new(backend, &smtp).await).await;
+    let browser = app.browser();
+    for endpoint in [
+        "sign_up",
+        "sign_in",
+        "sign_out",
+        "verify_email",
+        "reset_password",
+        "save_profile",
+    ] {
+        let response = browser
+            .get(&format!(
+                "/api/{endpoint}?email=a@acme.example&password={PASSWORD}&full_name=A"
+            ))
+            .await;
+        assert_eq!(response.status(), 405, "{endpoint}");
+    }
+    assert_eq!(users(&app).await, 0);
+    app.stop().await;
+}
+
+async fn bad_input_gets_a_clear_client_error(backend: Backend) {
+    let smtp = SmtpSink::start().await;
+    let app = TestApp::spawn(&TestConfig::new(backend, &smtp).await).await;
+    let browser = app.browser();
+    let post = |body: Vec<u8>, content_type: &'static str| {
+        browser
+            .client
+            .post(browser.url("/api/sign_up"))
+            .header("origin", &browser.origin)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+    };
+    let oversized = post(
+        format!("full_name={}&email=a@acme.example&password=x", "a".repeat(200_000)).into_bytes(),
+        "application/x-www-form-urlencoded",
+    )
+    .await
+    .unwrap();
+    assert_eq!(oversized.status(), 413);
+    let invalid_utf8 = post(
+        b"full_name=\xff\xfe&email=a@acme.example&password=x".to_vec(),
+        "application/x-www-form-urlencoded",
+    )
+    .await
+    .unwrap();
+    assert!(invalid_utf8.status().is_client_error(), "{}", invalid_utf8.status());
+    let missing_fields = post(b"email=a@acme.example".to_vec(), "application/x-www-form-urlencoded")
+        .await
+        .unwrap();
+    assert!(missing_fields.status().is_client_error(), "{}", missing_fields.status());
+    let json = post(br#"{"full_name":1}"#.to_vec(), "application/json").await.unwrap();
+    assert!(json.status().is_client_error(), "{}", json.status());
+    let unknown = browser.call("no_such_function", &[]).await;
+    assert!(unknown.status().is_client_error(), "{}", unknown.status());
+    let huge_number = browser
+        .call("take_form_flash", &[("endpoint", &"9".repeat(5000))])
+        .await;
+    assert!(huge_number.status().is_success() || huge_number.status().is_client_error());
+    assert_eq!(users(&app).await, 0);
+    app.stop().await;
+}
+
+async fn fifty_concurrent_sign_ups_all_succeed(backend: Backend) {
+    let smtp = SmtpSink::start().await;
+    let app = TestApp::spawn(&TestConfig::new(backend, &smtp).await).await;
+    let sign_ups = (0..50).map(|i| {
+        let browser = app.browser();
+        async move {
+            browser
+                .sign_up("Writer", &format!("writer{i}@acme.example"), PASSWORD)
+                .await
+                .status()
+        }
+    });
+    let statuses = futures::future::join_all(sign_ups).await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    assert_eq!(users(&app).await, 50);
+    app.stop().await;
+}

@@ -1,0 +1,167 @@
+//! SECURITY.md § Sessions: cookie flags, id rotation, server-side sign-out, lifetimes.
+
+use crate::on_both_databases;
+use crate::support::smtp::SmtpSink;
+use crate::support::{Backend, PASSWORD, TestApp, TestConfig, verified_user};
+use sea_orm::ConnectionTrait;
+
+on_both_databases!(
+    session_cookie_is_http_only_same_site_and_host_only,
+    session_cookie_is_secure_when_the_portal_is_served_over_https,
+    signing_in_issues_a_new_session_id,
+    signing_out_deletes_the_session_on_the_server,
+    idle_and_absolute_lifetimes_end_a_session,
+    a_session_made_on_one_instance_works_on_another,
+);
+
+fn session_set_cookie(response: &reqwest::Response) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("portico_session="))
+        .expect("a session cookie is set")
+        .to_owned()
+}
+
+async fn session_cookie_is_http_only_same_site_and_host_only(backend: Backend) {
+    let smtp = SmtpSink::start().await;
+    let app = TestApp::spawn(&TestConfig::new(backend, &smtp).await).await;
+    verified_user(&app, &smtp, "Ada", "ada@acme.example").await;
+    let response = app.browser().sign_in("ada@acme.example", PASSWORD).await;
+    let cookie = session_set_cookie(&response);
+    let attributes: Vec<&str> = cookie.split("; ").collect();
+    assert!(attributes.contains(&"HttpOnly"), "{cookie}");
+    assert!(attributes.contains(&"SameSite=Lax"), "{cookie}");
+    assert!(attributes.contains(&"Path=/"), "{cookie}");
+    assert!(!cookie.to_ascii_lowercase().contains("domain="), "{cookie}");
+    assert!(!attributes.contains(&"Secure"), "plain http in tests: {cookie}");
+    // 128 random bits, base64url: 22 characters.
+    let id = attributes[0].trim_start_matches("portico_session=");
+    assert_eq!(id.len(), 22, "{id}");
+    app.stop().await;
+}
+
+async fn session_cookie_is_secure_when_the_portal_is_served_over_https(backend: Backend) {
+    let smtp = SmtpSink::start().await;
+    let mut config = TestConfig::new(backend, &smtp).await;
+    config.base_url = Some("https://portal.example".into());
+    let app = TestApp::spawn(&config).await;
+    let mut browser = app.browser();
+    browser.origin = "https://portal.example".into();
+    // A failed plain form post stores a flash, which creates a session.
+    let response = browser
+        .submit(
+            "/signin",
+            "sign_in",
+            &[("email", "x@acme.example"), ("password", "wrong-password-1")],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    assert!(session_set_cookie(&response).split("; ").any(|a| a == "Secure"));
+    app.stop().await;
+}
+
+async fn signing_in_issues_a_new_session_id(backend: Backend) {
+    let smtp = SmtpSink::start().await;
+    let app = TestApp::spawn(&TestConfig::new(backend, &smtp).await).await;
+    verified_user(&app, &smtp, "Ada", "ada@acme.example").await;
+    let browser = app.browser();
+    // An attacker plants a session id before sign-in (here: by a failed form post).
+    browser
+        .submit(
+            "/signin",
+            "sign_in",
+            &[("email", "ada@acme.example"), ("password", "wrong-password-1")],
+        )
+        .await;
+    let planted = browser.session_cookie().expect("a pre-sign-in session");
+    assert_eq!(browser.sign_in("ada@acme.example", PASSWORD).await.status(), 200);
+    let after = browser.session_cookie().expect("a signed-in session");
+    assert_ne!(planted, after);
+    let attacker = app.browser();
+    attacker.set_session_cookie(&planted);
+    assert!(
+        !attacker.is_signed_in().await,
+        "the planted id did not become signed in"
+    );
+    assert!(browser.is_signed_in().await);
+    app.stop().await;
+}
+
+async fn signing_out_deletes_the_session_on_the_server(backend: Backend) {
+    let smtp = SmtpSink::start().await;
+    let app = TestApp::spawn(&TestConfig::new(backend, &smtp).await).await;
+    let browser = verified_user(&app, &smtp, "Ada", "ada@acme.example").await;
+    let stolen = browser.session_cookie().unwrap();
+    assert_eq!(browser.call("sign_out", &[]).await.status(), 200);
+    let thief = app.browser();
+    thief.set_session_cookie(&stolen);
+    assert!(
+        !thief.is_signed_in().await,
+        "a copy of the cookie is worthless after sign-out"
+    );
+    app.stop().await;
+}
+
+async fn idle_and_absolute_lifetimes_end_a_session(backend: Backend) {
+    let smtp = SmtpSink::start().await;
+    let app = TestApp::spawn(&TestConfig::new(backend, &smtp).await).await;
+    let idle = verified_user(&app, &smtp, "Ada", "ada@acme.example").await;
+    let response = idle.sign_in("ada@acme.example", PASSWORD).await;
+    assert!(
+        session_set_cookie(&response).contains("Max-Age=1800"),
+        "30 minutes idle"
+    );
+    // Thirty minutes without a request: the stored expiry has passed.
+    let id = idle.session_cookie().unwrap();
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE sessions SET expires_at = {} WHERE id = '{id}'",
+            chrono::Utc::now().timestamp() - 1
+        ))
+        .await
+        .unwrap();
+    assert!(!idle.is_signed_in().await);
+
+    // Busy all day: still ended 12 hours after sign-in.
+    let busy = app.browser();
+    busy.sign_in("ada@acme.example", PASSWORD).await;
+    assert!(busy.is_signed_in().await);
+    let id = busy.session_cookie().unwrap();
+    let thirteen_hours_ago = chrono::Utc::now().timestamp() - 13 * 3600;
+    let row = app
+        .db
+        .query_one(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            format!("SELECT data FROM sessions WHERE id = '{id}'"),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let mut data: serde_json::Value = serde_json::from_str(&row.try_get::<String>("", "data").unwrap()).unwrap();
+    data["signed_in_at"] = thirteen_hours_ago.into();
+    app.db
+        .execute_unprepared(&format!("UPDATE sessions SET data = '{}' WHERE id = '{id}'", data))
+        .await
+        .unwrap();
+    assert!(!busy.is_signed_in().await);
+    app.stop().await;
+}
+
+async fn a_session_made_on_one_instance_works_on_another(backend: Backend) {
+    let smtp = SmtpSink::start().await;
+    let config = TestConfig::new(backend, &smtp).await;
+    let first = TestApp::spawn(&config).await;
+    let second = TestApp::spawn(&config).await;
+    let on_first = verified_user(&first, &smtp, "Ada", "ada@acme.example").await;
+    let on_second = second.browser();
+    on_second.set_session_cookie(&on_first.session_cookie().unwrap());
+    assert!(on_second.is_signed_in().await);
+    // Signing out on the second ends the session on the first too.
+    assert_eq!(on_second.call("sign_out", &[]).await.status(), 200);
+    assert!(!on_first.is_signed_in().await);
+    first.stop().await;
+    second.stop().await;
+}

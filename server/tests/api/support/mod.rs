@@ -1,0 +1,321 @@
+//! Test support: a real Portico server on a free port against a fresh SQLite file or PostgreSQL
+//! database, a real SMTP listener on loopback, and HTTP clients that behave like browsers.
+#![allow(dead_code)]
+
+pub mod smtp;
+
+use app::backend::AppState;
+use app::backend::settings::{RateLimitSettings, Secret, Settings};
+use leptos::config::LeptosOptions;
+use rand::Rng as _;
+use reqwest::header::{ACCEPT, ORIGIN, REFERER};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use server::startup::Application;
+use smtp::SmtpSink;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub const PASSWORD: &str = "violet-otter-carries-17-maps";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs one test body against both databases, as two tests named `sqlite` and `postgres`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::support::Backend::Sqlite).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name($crate::support::Backend::Postgres).await
+                }
+            }
+        )*
+    };
+}
+
+fn random_suffix() -> String {
+    let mut rng = rand::thread_rng();
+    (0..12).map(|_| char::from(b'a' + rng.gen_range(0..26))).collect()
+}
+
+/// A new, empty database of the given kind; returns its URL.
+pub async fn fresh_database(backend: Backend) -> String {
+    match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join(format!("portico-test-{}", random_suffix()));
+            std::fs::create_dir_all(&dir).expect("create a temporary directory");
+            format!("sqlite://{}/portico.sqlite3?mode=rwc", dir.display())
+        }
+        Backend::Postgres => {
+            let admin_url = std::env::var("PORTICO_TEST_POSTGRES_URL").expect(
+                "PORTICO_TEST_POSTGRES_URL must name a PostgreSQL server these tests may create databases on \
+                 (the README's test command starts one and sets it)",
+            );
+            let name = format!("portico_test_{}", random_suffix());
+            let admin = Database::connect(&admin_url)
+                .await
+                .expect("connect to the PostgreSQL test server");
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create a test database");
+            admin.close().await.ok();
+            let (server, _) = admin_url
+                .rsplit_once('/')
+                .expect("a PostgreSQL URL ends with /database");
+            format!("{server}/{name}")
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct TestConfig {
+    pub database_url: String,
+    pub smtp_port: u16,
+    /// Overrides the base URL (it defaults to the server's own address).
+    pub base_url: Option<String>,
+    pub rate_limits: RateLimitSettings,
+    pub admin_emails: Vec<String>,
+}
+
+impl TestConfig {
+    pub async fn new(backend: Backend, smtp: &SmtpSink) -> Self {
+        Self {
+            database_url: fresh_database(backend).await,
+            smtp_port: smtp.port,
+            base_url: None,
+            rate_limits: RateLimitSettings {
+                window_seconds: 900,
+                per_email: 1000,
+                per_client: 1000,
+            },
+            admin_emails: Vec::new(),
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub base_url: String,
+    pub state: AppState,
+    pub db: DatabaseConnection,
+    shutdown: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl TestApp {
+    pub async fn spawn(config: &TestConfig) -> Self {
+        server::telemetry::init();
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
+        let address = listener.local_addr().expect("local address");
+        let base_url = config.base_url.clone().unwrap_or_else(|| format!("http://{address}"));
+        let settings = Settings {
+            database_url: Secret::new(config.database_url.clone()),
+            base_url: base_url.clone(),
+            smtp_url: Some(Secret::new(format!("smtp://127.0.0.1:{}", config.smtp_port))),
+            mail_from: "Portico <no-reply@portico.test>".into(),
+            outbox_dir: std::env::temp_dir().join("portico-test-outbox-unused"),
+            admin_emails: config.admin_emails.clone(),
+            rate_limits: config.rate_limits.clone(),
+            terms_version: "2026-11".into(),
+        };
+        let leptos_options = LeptosOptions::builder()
+            .output_name("portico")
+            .site_root("target/site")
+            .build();
+        let application = Application::build(settings, leptos_options, listener)
+            .await
+            .expect("the application starts")
+            .with_mail_poll(Duration::from_millis(100));
+        let state = application.state().clone();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let handle = tokio::spawn(application.run(async move {
+            let _ = stopped.await;
+        }));
+        Self {
+            address,
+            base_url,
+            db: state.db.clone(),
+            state,
+            shutdown: Some(stop),
+            handle: Some(handle),
+        }
+    }
+
+    /// Stops the server the way SIGTERM does and waits until it has drained.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.shutdown.take() {
+            let _ = stop.send(());
+        }
+        if let Some(handle) = self.handle.take() {
+            handle.await.expect("server task").expect("server ran cleanly");
+        }
+        self.db.clone().close().await.ok();
+    }
+
+    /// A browser with its own cookie jar, talking to this server.
+    pub fn browser(&self) -> Browser {
+        Browser::new(self)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.address, path)
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.shutdown.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// An HTTP client that acts like a browser on the portal: it keeps cookies, sends the headers
+/// a same-origin request carries, and does not follow redirects so tests can see them.
+#[derive(Clone)]
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub origin: String,
+    address: SocketAddr,
+    jar: std::sync::Arc<reqwest::cookie::Jar>,
+}
+
+impl Browser {
+    fn new(app: &TestApp) -> Self {
+        let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("an HTTP client");
+        Self {
+            client,
+            origin: app.base_url.clone(),
+            address: app.address,
+            jar,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    pub async fn page(&self, path: &str) -> String {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.text().await.expect("page body")
+    }
+
+    /// Calls a server function the way the hydrated page does (fetch, JSON answer).
+    pub async fn call(&self, endpoint: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header(ORIGIN, &self.origin)
+            .header("sec-fetch-site", "same-origin")
+            .header(ACCEPT, "application/json")
+            .form(fields)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// Posts a form the way a browser without JavaScript does, from the page at `from`.
+    pub async fn submit(&self, from: &str, endpoint: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .header(ORIGIN, &self.origin)
+            .header("sec-fetch-site", "same-origin")
+            .header(ACCEPT, "text/html,application/xhtml+xml")
+            .header(REFERER, format!("{}{from}", self.origin))
+            .form(fields)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    pub async fn sign_up(&self, name: &str, email: &str, password: &str) -> reqwest::Response {
+        self.call(
+            "sign_up",
+            &[("full_name", name), ("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> reqwest::Response {
+        self.call("sign_in", &[("email", email), ("password", password)]).await
+    }
+
+    /// The JSON the `current_user` server function answers: `null` when signed out.
+    pub async fn viewer(&self) -> serde_json::Value {
+        let response = self.call("current_user", &[]).await;
+        assert_eq!(response.status(), 200);
+        response.json().await.expect("JSON")
+    }
+
+    pub async fn is_signed_in(&self) -> bool {
+        !self.viewer().await.is_null()
+    }
+
+    /// The value of the session cookie this browser holds, if any.
+    pub fn session_cookie(&self) -> Option<String> {
+        use reqwest::cookie::CookieStore as _;
+        let url = reqwest::Url::parse(&self.url("/")).ok()?;
+        let header = self.jar.cookies(&url)?;
+        header
+            .to_str()
+            .ok()?
+            .split("; ")
+            .find_map(|pair| pair.strip_prefix("portico_session=").map(str::to_owned))
+    }
+
+    /// Puts a session cookie into this browser, e.g. one copied from another browser.
+    pub fn set_session_cookie(&self, value: &str) {
+        let url = reqwest::Url::parse(&self.url("/")).expect("URL");
+        self.jar
+            .add_cookie_str(&format!("portico_session={value}; Path=/"), &url);
+    }
+}
+
+/// The token in a link such as `…/verify?token=abc`.
+pub fn token_of(link: &str) -> String {
+    link.split("token=")
+        .nth(1)
+        .expect("the link carries a token")
+        .split(['&', '"', ' '])
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// Signs up, follows the emailed verification link and signs in; returns the signed-in browser.
+pub async fn verified_user(app: &TestApp, smtp: &SmtpSink, name: &str, email: &str) -> Browser {
+    let browser = app.browser();
+    let response = browser.sign_up(name, email, PASSWORD).await;
+    assert_eq!(response.status(), 200, "sign-up answers 200");
+    let mail = smtp.wait_for(email, |m| m.subject.contains("Verify")).await;
+    let response = browser
+        .call("verify_email", &[("token", &token_of(&mail.link()))])
+        .await;
+    assert_eq!(response.status(), 200, "verification answers 200");
+    let response = browser.sign_in(email, PASSWORD).await;
+    assert_eq!(response.status(), 200, "sign-in answers 200");
+    browser
+}
