@@ -75,3 +75,26 @@ stop_postgres() {
     rm -rf "$PORTICO_PG_DIR"
   fi
 }
+
+# wasm-opt for release builds, from the npm registry: Debian's binaryen 108 breaks hydration.
+ensure_wasm_opt() {
+  local tools="${CARGO_TARGET_DIR:-target}/tools"
+  if [ ! -x "$tools/node_modules/.bin/wasm-opt" ]; then
+    log "installing wasm-opt (npm binaryen@132) into $tools"
+    mkdir -p "$tools"
+    npm install --prefix "$tools" --no-audit --no-fund --loglevel=error binaryen@132 >/dev/null
+  fi
+  export PATH="$(cd "$tools" && pwd)/node_modules/.bin:$PATH"
+}
+
+# Fails if the browser bundle would link a database driver, hasher, mailer or tokio's network stack.
+check_wasm_bundle_is_client_only() {
+  local leaks
+  leaks=$(cargo tree -p frontend --target wasm32-unknown-unknown -e normal --prefix none \
+    | grep -oE '^(sea-orm|sea-query|sqlx[a-z-]*|argon2|lettre|tower-sessions[a-z-]*|mio|tokio) v[0-9.]+' | sort -u || true)
+  if [ -n "$leaks" ]; then
+    echo "the wasm bundle links server-only crates:" >&2
+    echo "$leaks" >&2
+    return 1
+  fi
+}

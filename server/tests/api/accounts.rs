@@ -21,6 +21,8 @@ on_both_databases!(
     operators_are_recognised_by_their_verified_address,
     emailed_links_use_the_base_url_whatever_the_host_header,
     repeated_attempts_are_rate_limited_per_address_and_per_client,
+    a_link_is_bound_to_the_address_it_was_sent_to,
+    every_endpoint_that_takes_an_address_is_rate_limited,
 );
 
 async fn start(backend: Backend) -> (TestApp, SmtpSink) {
@@ -575,4 +577,56 @@ async fn repeated_attempts_are_rate_limited_per_address_and_per_client(backend: 
     );
     first.stop().await;
     second.stop().await;
+}
+
+async fn a_link_is_bound_to_the_address_it_was_sent_to(backend: Backend) {
+    let (app, smtp) = start(backend).await;
+    let browser = app.browser();
+    browser.sign_up("Ada", "ada@acme.example", PASSWORD).await;
+    let token = token_of(&smtp.wait_for("ada@acme.example", |_| true).await.link());
+    // The account's address changes after the link was sent: the link no longer proves anything.
+    app.db
+        .execute_unprepared("UPDATE users SET email = 'ada@other.example', email_canonical = 'ada@other.example'")
+        .await
+        .unwrap();
+    assert_eq!(browser.call("verify_email", &[("token", &token)]).await.status(), 422);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM users WHERE email_verified_at IS NOT NULL").await,
+        0
+    );
+    app.stop().await;
+}
+
+async fn every_endpoint_that_takes_an_address_is_rate_limited(backend: Backend) {
+    let smtp = SmtpSink::start().await;
+    let mut config = TestConfig::new(backend, &smtp).await;
+    config.rate_limits.per_email = 2;
+    let app = TestApp::spawn(&config).await;
+    for (endpoint, fields) in [
+        (
+            "sign_up",
+            vec![
+                ("full_name", "Ada"),
+                ("email", "ada@acme.example"),
+                ("password", PASSWORD),
+            ],
+        ),
+        ("forgot_password", vec![("email", "ada@acme.example")]),
+        ("resend_verification", vec![("email", "ada@acme.example")]),
+    ] {
+        let mut codes = Vec::new();
+        for _ in 0..3 {
+            codes.push(app.browser().call(endpoint, &fields).await.status().as_u16());
+        }
+        assert_eq!(codes, [200, 200, 429], "{endpoint}");
+    }
+    // A browser without JavaScript gets a readable page with the same status and Retry-After.
+    let plain = app
+        .browser()
+        .submit("/forgot-password", "forgot_password", &[("email", "ada@acme.example")])
+        .await;
+    assert_eq!(plain.status(), 429);
+    assert!(plain.headers().contains_key("retry-after"));
+    assert!(plain.text().await.unwrap().contains("Too many attempts"));
+    app.stop().await;
 }
