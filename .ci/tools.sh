@@ -53,7 +53,13 @@ ensure_node_packages() {
 start_postgres() {
   local bin port
   bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-  port=${PORTICO_TEST_POSTGRES_PORT:-55432}
+  port=${PORTICO_TEST_POSTGRES_PORT:-}
+  if [ -z "$port" ]; then
+    # The first free port from 55432 up, so a cluster already running here is left alone.
+    for port in $(seq 55432 55532); do
+      (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+    done
+  fi
   PORTICO_PG_DIR=$(mktemp -d /tmp/portico-pg.XXXXXX)
   local run=()
   if [ "$(id -u)" = 0 ]; then
@@ -63,7 +69,8 @@ start_postgres() {
   log "starting a throwaway PostgreSQL on 127.0.0.1:$port"
   "${run[@]}" "$bin/initdb" -D "$PORTICO_PG_DIR/data" -A trust -U postgres --no-sync >/dev/null
   "${run[@]}" "$bin/pg_ctl" -D "$PORTICO_PG_DIR/data" -l "$PORTICO_PG_DIR/server.log" -w -o \
-    "-p $port -k $PORTICO_PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400" start >/dev/null
+    "-p $port -k $PORTICO_PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400" start >/dev/null \
+    || { cat "$PORTICO_PG_DIR/server.log" >&2; return 1; }
   PORTICO_PG_STOP=("${run[@]}" "$bin/pg_ctl" -D "$PORTICO_PG_DIR/data" -m fast stop)
   trap stop_postgres EXIT
   export PORTICO_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
