@@ -2,10 +2,13 @@
 //! (`ssr`) and once for the browser (`hydrate`). Server-only code lives under [`backend`] and in the
 //! `ssr`-gated parts of each feature.
 
+#![recursion_limit = "256"]
+
 pub mod accounts;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod error;
+pub mod partners;
 pub mod ui;
 
 use accounts::pages::*;
@@ -13,6 +16,7 @@ use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::{SsrMode, path};
+use partners::pages::{AcceptInvitationPage, CompanyActivityPage, CompanyPage};
 
 /// The document around the app. On the server it also sets the Content-Security-Policy, whose
 /// nonce is the one Leptos puts on its hydration scripts.
@@ -75,6 +79,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reset-password") view=ResetPasswordPage ssr=ssr.clone()/>
                     <Route path=path!("/profile") view=ProfilePage ssr=ssr.clone()/>
                     <Route path=path!("/terms") view=TermsPage ssr=ssr.clone()/>
+                    <Route path=path!("/company") view=CompanyPage ssr=ssr.clone()/>
+                    <Route path=path!("/company/activity") view=CompanyActivityPage ssr=ssr.clone()/>
+                    <Route path=path!("/invitations/accept") view=AcceptInvitationPage ssr=ssr.clone()/>
                 </Routes>
             </ui::Layout>
         </Router>

@@ -42,7 +42,7 @@ mod ssr {
     pub use crate::accounts::password::Password;
     pub use crate::accounts::service::{self, AccountError};
     pub use crate::backend::internal;
-    pub use crate::backend::request::{require_user, session, signed_in_user, state};
+    pub use crate::backend::request::{actor, require_user, session, signed_in_user, state};
     pub use crate::backend::tokens::TokenError;
     pub use crate::error::AppError;
 
@@ -89,7 +89,7 @@ pub async fn sign_up(full_name: String, email: String, password: String) -> Resu
     let (Some(name), Some(email), Some(password)) = (name, email, password) else {
         return Err(AppError::Invalid(errors));
     };
-    service::sign_up(&state, name.into_inner(), &email, &password)
+    service::sign_up(&state, &actor(None).await, name.into_inner(), &email, &password)
         .await
         .map_err(service_error)?;
     leptos_axum::redirect("/signup/check-email");
@@ -112,10 +112,12 @@ pub async fn resend_verification(email: String) -> Result<(), AppError> {
 pub async fn verify_email(token: String) -> Result<(), AppError> {
     use ssr::*;
     let state = state()?;
-    service::verify_email(&state, &token).await.map_err(|e| match e {
-        AccountError::Token(error) => token_message(error, "verification"),
-        other => service_error(other),
-    })?;
+    service::verify_email(&state, &actor(None).await, &token)
+        .await
+        .map_err(|e| match e {
+            AccountError::Token(error) => token_message(error, "verification"),
+            other => service_error(other),
+        })?;
     leptos_axum::redirect("/signin?verified=1");
     Ok(())
 }
@@ -133,7 +135,7 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
             return Err(service_error(AccountError::BadCredentials));
         }
     };
-    service::sign_in(&state, &session, &email, &password)
+    service::sign_in(&state, &actor(None).await, &session, &email, &password)
         .await
         .map_err(service_error)?;
     leptos_axum::redirect("/profile");
@@ -143,9 +145,20 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
 #[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
     use ssr::*;
+    let state = state()?;
     let session = session().await?;
+    let user_id = crate::backend::sessions::signed_in_user_id(&session)
+        .await
+        .ok()
+        .flatten();
     // `flush` deletes the session row, so the cookie is worthless on every instance at once.
     session.flush().await.map_err(|e| internal("sign-out failed", e))?;
+    if let Some(user_id) = user_id {
+        let event = crate::backend::audit::Event::new("account.signed_out", "user", user_id);
+        crate::backend::audit::record(&state.db, &actor(Some(user_id)).await, event)
+            .await
+            .map_err(|e| internal("audit failed", e))?;
+    }
     leptos_axum::redirect("/signin?signed_out=1");
     Ok(())
 }
@@ -155,7 +168,7 @@ pub async fn forgot_password(email: String) -> Result<(), AppError> {
     use ssr::*;
     let state = state()?;
     let email = parse_email(&email)?;
-    service::request_password_reset(&state, &email)
+    service::request_password_reset(&state, &actor(None).await, &email)
         .await
         .map_err(service_error)?;
     leptos_axum::redirect("/forgot-password/sent");
@@ -185,7 +198,7 @@ pub async fn reset_password(token: String, new_password: String) -> Result<(), A
     let state = state()?;
     let password =
         Password::parse_new(&new_password).map_err(|e| AppError::invalid_field("new_password", e.to_string()))?;
-    service::reset_password(&state, &token, &password)
+    service::reset_password(&state, &actor(None).await, &token, &password)
         .await
         .map_err(|e| match e {
             AccountError::Token(error) => token_message(error, "reset"),
@@ -203,9 +216,16 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     let user = require_user(&state, &session).await?;
     let password =
         Password::parse_new(&new_password).map_err(|e| AppError::invalid_field("new_password", e.to_string()))?;
-    service::change_password(&state, &session, &user, &current_password, &password)
-        .await
-        .map_err(service_error)?;
+    service::change_password(
+        &state,
+        &actor(Some(user.id)).await,
+        &session,
+        &user,
+        &current_password,
+        &password,
+    )
+    .await
+    .map_err(service_error)?;
     leptos_axum::redirect("/profile?password_changed=1");
     Ok(())
 }
@@ -276,7 +296,7 @@ pub async fn save_profile(
         phone,
         accept_terms: accept_terms.is_some(),
     };
-    service::save_profile(&state, &user, update)
+    service::save_profile(&state, &actor(Some(user.id)).await, &user, update)
         .await
         .map_err(service_error)?;
     leptos_axum::redirect("/profile?saved=1");

@@ -11,6 +11,8 @@ pub enum ProfileError {
     ControlCharacters,
     #[error("Enter a phone number using digits, spaces and + ( ) - only, e.g. +44 20 7946 0000.")]
     PhoneMalformed,
+    #[error("Enter a web address like https://acme.com.")]
+    WebsiteMalformed,
 }
 
 fn clean(input: &str, max_chars: usize) -> Result<String, ProfileError> {

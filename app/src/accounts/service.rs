@@ -7,11 +7,13 @@
 use super::email::Email;
 use super::emails;
 use super::password::Password;
+use crate::backend::audit::{self, Actor, Event};
 use crate::backend::entities::user;
 use crate::backend::mail;
 use crate::backend::sessions;
 use crate::backend::tokens::{self, TokenError, TokenPurpose};
 use crate::backend::{AppState, begin_write};
+use crate::partners::service::join_by_domain;
 use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use tower_sessions::Session;
@@ -45,6 +47,7 @@ pub async fn find_by_email(db: &impl ConnectionTrait, email: &Email) -> Result<O
 #[tracing::instrument(skip_all)]
 pub async fn sign_up(
     state: &AppState,
+    actor: &Actor,
     full_name: String,
     email: &Email,
     password: &Password,
@@ -68,6 +71,12 @@ pub async fn sign_up(
             emails::verify_email(&state.settings, &existing.email, &existing.full_name, &token)
         };
         mail::enqueue(&txn, mail, now).await?;
+        audit::record(
+            &txn,
+            actor,
+            Event::new("account.sign_up_for_existing_address", "user", existing.id),
+        )
+        .await?;
         txn.commit().await?;
         tracing::info!("sign-up for an existing address; owner notified");
         return Ok(());
@@ -113,6 +122,11 @@ pub async fn sign_up(
         now,
     )
     .await?;
+    let actor = Actor {
+        user_id: Some(created.id),
+        ..actor.clone()
+    };
+    audit::record(&txn, &actor, Event::new("account.created", "user", created.id)).await?;
     txn.commit().await?;
     tracing::info!(user.id = created.id, "account created; verification email queued");
     Ok(())
@@ -157,17 +171,26 @@ async fn token_owner(
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn verify_email(state: &AppState, token: &str) -> Result<(), AccountError> {
+pub async fn verify_email(state: &AppState, actor: &Actor, token: &str) -> Result<(), AccountError> {
     let now = Utc::now();
     let txn = begin_write(&state.db).await?;
     let token = tokens::consume(&txn, TokenPurpose::VerifyEmail, token, now).await??;
     let user = token_owner(&txn, &token).await?;
-    if user.email_verified_at.is_none() {
+    let user = if user.email_verified_at.is_none() {
         let mut update: user::ActiveModel = user.clone().into();
         update.email_verified_at = Set(Some(now));
         update.updated_at = Set(now);
-        update.update(&txn).await?;
-    }
+        update.update(&txn).await?
+    } else {
+        user
+    };
+    let actor = Actor {
+        user_id: Some(user.id),
+        ..actor.clone()
+    };
+    audit::record(&txn, &actor, Event::new("account.email_verified", "user", user.id)).await?;
+    // A verified address is what puts a developer into their company.
+    join_by_domain(&txn, state, &actor, &user).await?;
     txn.commit().await?;
     tracing::info!(user.id = user.id, "email verified");
     Ok(())
@@ -178,6 +201,7 @@ pub async fn verify_email(state: &AppState, token: &str) -> Result<(), AccountEr
 #[tracing::instrument(skip_all)]
 pub async fn sign_in(
     state: &AppState,
+    actor: &Actor,
     session: &Session,
     email: &Email,
     password: &str,
@@ -190,10 +214,24 @@ pub async fn sign_in(
     match user {
         Some(user) if password_matches && user.email_verified_at.is_some() => {
             sessions::sign_in(session, user.id).await?;
+            let actor = Actor {
+                user_id: Some(user.id),
+                ..actor.clone()
+            };
+            let txn = begin_write(&state.db).await?;
+            audit::record(&txn, &actor, Event::new("account.signed_in", "user", user.id)).await?;
+            // Colleagues verified before their company was set up join it at their next sign-in.
+            join_by_domain(&txn, state, &actor, &user).await?;
+            txn.commit().await?;
             tracing::info!(user.id = user.id, "signed in");
             Ok(user)
         }
-        _ => {
+        Some(user) => {
+            audit::record(&state.db, actor, Event::new("account.sign_in_failed", "user", user.id)).await?;
+            tracing::info!("sign-in refused");
+            Err(AccountError::BadCredentials)
+        }
+        None => {
             tracing::info!("sign-in refused");
             Err(AccountError::BadCredentials)
         }
@@ -201,7 +239,7 @@ pub async fn sign_in(
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn request_password_reset(state: &AppState, email: &Email) -> Result<(), AccountError> {
+pub async fn request_password_reset(state: &AppState, actor: &Actor, email: &Email) -> Result<(), AccountError> {
     let now = Utc::now();
     let txn = begin_write(&state.db).await?;
     if let Some(user) = find_by_email(&txn, email).await? {
@@ -210,6 +248,12 @@ pub async fn request_password_reset(state: &AppState, email: &Email) -> Result<(
             &txn,
             emails::reset_password(&state.settings, &user.email, &user.full_name, &token),
             now,
+        )
+        .await?;
+        audit::record(
+            &txn,
+            actor,
+            Event::new("account.password_reset_requested", "user", user.id),
         )
         .await?;
         tracing::info!(user.id = user.id, "password reset email queued");
@@ -222,7 +266,12 @@ pub async fn request_password_reset(state: &AppState, email: &Email) -> Result<(
 /// in: whoever follows the link still has to prove they know the new password. Following the link
 /// also proves the address, so an unverified account becomes verified.
 #[tracing::instrument(skip_all)]
-pub async fn reset_password(state: &AppState, token: &str, new_password: &Password) -> Result<(), AccountError> {
+pub async fn reset_password(
+    state: &AppState,
+    actor: &Actor,
+    token: &str,
+    new_password: &Password,
+) -> Result<(), AccountError> {
     let password_hash = state.hasher.hash(new_password).await?;
     let now = Utc::now();
     let txn = begin_write(&state.db).await?;
@@ -235,6 +284,15 @@ pub async fn reset_password(state: &AppState, token: &str, new_password: &Passwo
     update.updated_at = Set(now);
     update.update(&txn).await?;
     sessions::end_sessions_of_user(&txn, user.id, None).await?;
+    audit::record(
+        &txn,
+        &Actor {
+            user_id: Some(user.id),
+            ..actor.clone()
+        },
+        Event::new("account.password_reset", "user", user.id),
+    )
+    .await?;
     mail::enqueue(
         &txn,
         emails::password_changed(&state.settings, &user.email, &user.full_name),
@@ -250,6 +308,7 @@ pub async fn reset_password(state: &AppState, token: &str, new_password: &Passwo
 #[tracing::instrument(skip_all, fields(user.id = user.id))]
 pub async fn change_password(
     state: &AppState,
+    actor: &Actor,
     session: &Session,
     user: &user::Model,
     current_password: &str,
@@ -267,6 +326,7 @@ pub async fn change_password(
     update.updated_at = Set(now);
     update.update(&txn).await?;
     sessions::end_sessions_of_user(&txn, user.id, session.id()).await?;
+    audit::record(&txn, actor, Event::new("account.password_changed", "user", user.id)).await?;
     mail::enqueue(
         &txn,
         emails::password_changed(&state.settings, &user.email, &user.full_name),
@@ -288,6 +348,7 @@ pub struct ProfileUpdate {
 #[tracing::instrument(skip_all, fields(user.id = user.id))]
 pub async fn save_profile(
     state: &AppState,
+    actor: &Actor,
     user: &user::Model,
     update: ProfileUpdate,
 ) -> Result<user::Model, AccountError> {
@@ -304,5 +365,16 @@ pub async fn save_profile(
         row.terms_version = Set(Some(state.settings.terms_version.clone()));
     }
     row.updated_at = Set(now);
-    Ok(row.update(&state.db).await?)
+    let accepted_now = update.accept_terms && !accepted_current;
+    let txn = begin_write(&state.db).await?;
+    let saved = row.update(&txn).await?;
+    let detail = serde_json::json!({ "terms_accepted": accepted_now.then_some(&state.settings.terms_version) });
+    audit::record(
+        &txn,
+        actor,
+        Event::new("account.profile_updated", "user", user.id).detail(detail),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(saved)
 }

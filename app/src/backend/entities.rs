@@ -101,3 +101,122 @@ pub mod outbox_message {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod partner {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "partners")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        #[sea_orm(unique)]
+        pub domain: String,
+        pub name: String,
+        pub website: Option<String>,
+        pub address: Option<String>,
+        pub country: Option<String>,
+        pub phone: Option<String>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub description: Option<String>,
+        pub new_members_need_approval: bool,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod partner_member {
+    use sea_orm::entity::prelude::*;
+
+    pub const ADMIN: &str = "admin";
+    pub const MEMBER: &str = "member";
+    pub const ACTIVE: &str = "active";
+    pub const PENDING: &str = "pending";
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "partner_members")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub partner_id: i64,
+        #[sea_orm(unique)]
+        pub user_id: i64,
+        pub role: String,
+        pub status: String,
+        pub joined_at: Option<DateTimeUtc>,
+        pub created_at: DateTimeUtc,
+    }
+
+    impl Model {
+        pub fn is_active(&self) -> bool {
+            self.status == ACTIVE
+        }
+        pub fn is_admin(&self) -> bool {
+            self.is_active() && self.role == ADMIN
+        }
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod invitation {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "invitations")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub partner_id: i64,
+        pub email: String,
+        #[sea_orm(unique)]
+        pub token_hash: String,
+        pub invited_by: Option<i64>,
+        pub role: Option<String>,
+        #[sea_orm(column_type = "Text")]
+        pub application_ids: String,
+        pub created_at: DateTimeUtc,
+        pub sent_at: DateTimeUtc,
+        pub expires_at: DateTimeUtc,
+        pub accepted_at: Option<DateTimeUtc>,
+        pub cancelled_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod audit_event {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "audit_events")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub actor_user_id: Option<i64>,
+        pub action: String,
+        pub object_type: String,
+        pub object_id: String,
+        pub partner_id: Option<i64>,
+        pub occurred_at: DateTimeUtc,
+        pub client_ip: Option<String>,
+        #[sea_orm(column_type = "Text")]
+        pub detail: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

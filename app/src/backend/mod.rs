@@ -1,6 +1,7 @@
 //! Everything that runs only on the server: persistence, hashing, tokens, sessions, mail. The whole
 //! tree is behind the `ssr` feature, so the wasm bundle cannot reach it.
 
+pub mod audit;
 pub mod entities;
 pub mod hashing;
 pub mod mail;
@@ -113,6 +114,15 @@ pub mod request {
 
     pub async fn require_user(state: &AppState, session: &Session) -> Result<user::Model, AppError> {
         signed_in_user(state, session).await?.ok_or(AppError::Unauthenticated)
+    }
+
+    /// The audit actor for this request: the signed-in user, if any, and the client address.
+    pub async fn actor(user_id: Option<i64>) -> crate::backend::audit::Actor {
+        let client_ip = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .await
+            .ok()
+            .map(|info| info.0.ip().to_string());
+        crate::backend::audit::Actor { user_id, client_ip }
     }
 
     /// Whether the request is a plain HTML form post (JavaScript off) rather than a fetch.

@@ -74,7 +74,7 @@ pub fn TextField(
         }
     };
     view! {
-        <div class="field" class:field-invalid=move || message().is_some()>
+        <div class="field" class=("field-invalid", move || message().is_some())>
             <label for=id.clone()>{label}</label>
             {hint.map(|hint| view! { <p class="hint" id=hint_id.clone()>{hint}</p> })}
             <input

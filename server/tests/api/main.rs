@@ -5,5 +5,6 @@ mod support;
 
 mod accounts;
 mod mail;
+mod partners;
 mod requests;
 mod sessions;

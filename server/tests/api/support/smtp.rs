@@ -1,6 +1,7 @@
 //! A real SMTP server on loopback that accepts every message and keeps it for the test to read.
 //! It speaks just enough of RFC 5321 for lettre: greeting, EHLO, MAIL, RCPT, DATA, RSET, NOOP, QUIT.
 
+use app::accounts::email::Email;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -23,8 +24,15 @@ impl ReceivedMail {
         self.text[start..].split_whitespace().next().unwrap().to_owned()
     }
 
+    /// Whether the mail went to `address`, compared as Portico compares addresses (so a Unicode
+    /// domain matches its punycode form).
     pub fn is_to(&self, address: &str) -> bool {
-        self.to.iter().any(|to| to.eq_ignore_ascii_case(address))
+        let canonical = |a: &str| {
+            Email::parse(a)
+                .map(|e| e.canonical())
+                .unwrap_or_else(|_| a.to_lowercase())
+        };
+        self.to.iter().any(|to| canonical(to) == canonical(address))
     }
 }
 

@@ -1,0 +1,62 @@
+//! The audit log: who did what to which object, when, and from which address. Every state change
+//! records one event in the same transaction as the change. Details are small JSON objects and
+//! never hold a secret, a token or a password.
+
+use crate::backend::entities::audit_event;
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
+
+/// Who is acting and from where; built once per request.
+#[derive(Debug, Clone, Default)]
+pub struct Actor {
+    pub user_id: Option<i64>,
+    pub client_ip: Option<String>,
+}
+
+/// One thing that happened.
+pub struct Event<'a> {
+    pub action: &'a str,
+    pub object_type: &'a str,
+    pub object_id: String,
+    pub partner_id: Option<i64>,
+    pub detail: serde_json::Value,
+}
+
+impl<'a> Event<'a> {
+    pub fn new(action: &'a str, object_type: &'a str, object_id: impl ToString) -> Self {
+        Self {
+            action,
+            object_type,
+            object_id: object_id.to_string(),
+            partner_id: None,
+            detail: serde_json::json!({}),
+        }
+    }
+
+    pub fn partner(mut self, partner_id: i64) -> Self {
+        self.partner_id = Some(partner_id);
+        self
+    }
+
+    pub fn detail(mut self, detail: serde_json::Value) -> Self {
+        self.detail = detail;
+        self
+    }
+}
+
+pub async fn record(db: &impl ConnectionTrait, actor: &Actor, event: Event<'_>) -> Result<(), DbErr> {
+    audit_event::ActiveModel {
+        actor_user_id: Set(actor.user_id),
+        action: Set(event.action.to_owned()),
+        object_type: Set(event.object_type.to_owned()),
+        object_id: Set(event.object_id),
+        partner_id: Set(event.partner_id),
+        occurred_at: Set(Utc::now()),
+        client_ip: Set(actor.client_ip.clone()),
+        detail: Set(event.detail.to_string()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}

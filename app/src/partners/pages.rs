@@ -1,0 +1,466 @@
+//! The Company page (details, members, invitations, settings), its Activity tab, and the page an
+//! invitation link opens. Destructive actions sit behind a `<details>` disclosure that asks for
+//! confirmation, which works with and without JavaScript.
+
+use super::api::*;
+use crate::error::AppError;
+use crate::ui::{FormAlert, FormFlashLoader, SubmitButton, TextField, action_error, initial_value};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{A, Redirect};
+use leptos_router::hooks::use_query_map;
+
+fn query_flag(name: &'static str) -> Signal<bool> {
+    let query = use_query_map();
+    Signal::derive(move || query.read().get(name).is_some())
+}
+
+#[component]
+pub fn CompanyPage() -> impl IntoView {
+    let overview = Resource::new(|| (), |_| company_overview());
+    view! {
+        <Title text="Company"/>
+        <Suspense fallback=|| view! { <p class="muted" role="status">"Loading your company…"</p> }>
+            {move || overview.get().map(|overview| match overview {
+                Err(AppError::Unauthenticated) => view! { <Redirect path="/signin"/> }.into_any(),
+                Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
+                Ok(CompanyState::PublicDomain { domain }) => view! {
+                    <h1>"Company"</h1>
+                    <section class="card">
+                        <h2>"Use your work address to join a company"</h2>
+                        <p>{format!("Your account uses {domain}, a public email provider. Companies on Portico are formed by their work email domain, so addresses at public providers cannot set up or join one.")}</p>
+                        <p>"You can keep using your account, but to register applications, sign up again with your company address (for example you@yourcompany.com)."</p>
+                    </section>
+                }.into_any(),
+                Ok(CompanyState::NoPartner { domain }) => view! {
+                    <h1>"Set up your company"</h1>
+                    <p class="muted">{format!("Nobody from {domain} has set up a company yet. Save the details below to create it: you become its admin, and colleagues who verify an address at {domain} join it.")}</p>
+                    <CompanyForm details=CompanyDetails {
+                        domain, name: String::new(), website: String::new(), address: String::new(),
+                        country: String::new(), phone: String::new(), description: String::new(),
+                    }/>
+                }.into_any(),
+                Ok(CompanyState::Joinable { name }) => view! { <JoinCompany name/> }.into_any(),
+                Ok(CompanyState::Pending { name }) => view! {
+                    <h1>{name.clone()}</h1>
+                    <p class="notice warning" role="status">{format!("{name} approves new members. Your request is waiting for an admin; we will email you when they decide.")}</p>
+                }.into_any(),
+                Ok(CompanyState::Member(company)) => view! { <CompanyView company=*company/> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn JoinCompany(name: String) -> impl IntoView {
+    let action = ServerAction::<JoinCompany>::new();
+    view! {
+        <h1>{name.clone()}</h1>
+        <section class="card">
+            <p>{format!("{name} is already on Portico for your email domain.")}</p>
+            <FormFlashLoader endpoint="join_company" children=move |flash| {
+                let error = action_error(action, &flash);
+                view! {
+                    <ActionForm action=action attr:class="form">
+                        <FormAlert error=error/>
+                        <SubmitButton label="Join company" busy_label="Joining…" pending=action.pending().into()/>
+                    </ActionForm>
+                }
+            }/>
+        </section>
+    }
+}
+
+#[component]
+fn CompanyView(company: Company) -> impl IntoView {
+    let saved = query_flag("saved");
+    let invited = query_flag("invited");
+    let welcome = query_flag("welcome");
+    let Company {
+        details,
+        is_admin,
+        members,
+        pending,
+        invitations,
+        new_members_need_approval,
+    } = company;
+    let name = details.name.clone();
+    view! {
+        <div class="page-heading">
+            <h1>{name.clone()}</h1>
+            {is_admin.then(|| view! { <nav class="tabs" aria-label="Company"><A href="/company">"Details"</A><A href="/company/activity">"Activity"</A></nav> })}
+        </div>
+        <p class="notice" role="status" class:hidden=move || !welcome.get()>{format!("Welcome to {name}.")}</p>
+        <p class="notice" role="status" class:hidden=move || !saved.get()>"Company saved."</p>
+        <p class="notice" role="status" class:hidden=move || !invited.get()>"Invitation sent."</p>
+        {if is_admin {
+            view! { <CompanyForm details=details.clone()/> }.into_any()
+        } else {
+            view! { <CompanyCard details=details.clone()/> }.into_any()
+        }}
+        <MembersCard members is_admin/>
+        {is_admin.then(|| view! {
+            {(!pending.is_empty()).then(|| view! { <PendingCard pending=pending.clone()/> })}
+            <InvitationsCard invitations=invitations.clone() domain=details.domain.clone()/>
+            <ApprovalSettingCard required=new_members_need_approval/>
+        })}
+    }
+}
+
+#[component]
+fn CompanyCard(details: CompanyDetails) -> impl IntoView {
+    let row =
+        |label: &'static str, value: String| (!value.is_empty()).then(|| view! { <dt>{label}</dt><dd>{value}</dd> });
+    view! {
+        <section class="card">
+            <h2>"Company details"</h2>
+            <dl class="details">
+                <dt>"Domain"</dt><dd>{details.domain.clone()}</dd>
+                {row("Website", details.website.clone())}
+                {row("Address", details.address.clone())}
+                {row("Country", details.country.clone())}
+                {row("Phone", details.phone.clone())}
+                {row("Description", details.description.clone())}
+            </dl>
+            <p class="muted">"Only company admins can change these details."</p>
+        </section>
+    }
+}
+
+#[component]
+fn CompanyForm(details: CompanyDetails) -> impl IntoView {
+    let action = ServerAction::<SaveCompany>::new();
+    view! {
+        <section class="card">
+            <h2>"Company details"</h2>
+            <FormFlashLoader endpoint="save_company" children=move |flash| {
+                let error = action_error(action, &flash);
+                let d = details.clone();
+                view! {
+                    <ActionForm action=action attr:class="form" attr:novalidate=true>
+                        <FormAlert error=error/>
+                        <div class="field">
+                            <label for="field-domain">"Email domain"</label>
+                            <input id="field-domain" type="text" value=d.domain.clone() readonly=true aria-describedby="field-domain-hint"/>
+                            <p class="hint" id="field-domain-hint">"Developers who verify an address at this domain join the company."</p>
+                        </div>
+                        <TextField label="Company name" name="name" autocomplete="organization" required=true value=initial_value(&flash, "name", d.name.clone()) error=error/>
+                        <TextField label="Website" name="website" input_type="url" autocomplete="url" value=initial_value(&flash, "website", d.website.clone()) error=error/>
+                        <TextField label="Address" name="address" autocomplete="street-address" value=initial_value(&flash, "address", d.address.clone()) error=error/>
+                        <TextField label="Country" name="country" autocomplete="country-name" value=initial_value(&flash, "country", d.country.clone()) error=error/>
+                        <TextField label="Phone" name="phone" input_type="tel" autocomplete="tel" value=initial_value(&flash, "phone", d.phone.clone()) error=error/>
+                        <TextField label="Description" name="description" hint="What your company does, in a sentence or two." value=initial_value(&flash, "description", d.description.clone()) error=error/>
+                        <SubmitButton label="Save company" busy_label="Saving…" pending=action.pending().into()/>
+                    </ActionForm>
+                }
+            }/>
+        </section>
+    }
+}
+
+#[component]
+fn MembersCard(members: Vec<MemberRow>, is_admin: bool) -> impl IntoView {
+    let change_role = ServerAction::<ChangeMemberRole>::new();
+    let remove = ServerAction::<RemoveMember>::new();
+    view! {
+        <section class="card">
+            <h2>"Members"</h2>
+            <FormFlashLoader endpoint="remove_member" children=move |flash| {
+                let error = action_error(remove, &flash);
+                view! { <FormAlert error=error/> }
+            }/>
+            <FormFlashLoader endpoint="change_member_role" children=move |flash| {
+                let error = action_error(change_role, &flash);
+                view! { <FormAlert error=error/> }
+            }/>
+            <div class="table-scroll">
+                <table>
+                    <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Joined"</th>{is_admin.then(|| view! { <th scope="col">"Actions"</th> })}</tr></thead>
+                    <tbody>
+                        {members.into_iter().map(|m| {
+                            let role = if m.is_admin { "Admin" } else { "Member" };
+                            let label = if m.is_you { format!("{} (you)", m.name) } else { m.name.clone() };
+                            let (next_role, next_label) = if m.is_admin { ("member", "Make member") } else { ("admin", "Make admin") };
+                            let actions = is_admin.then(|| {
+                                let (role_id, remove_id) = (m.id.to_string(), m.id.to_string());
+                                let role_aria = format!("{next_label}: {}", m.name);
+                                let remove_aria = format!("Remove {}", m.name);
+                                let remove_button = remove_aria.clone();
+                                let question = format!("Remove {} from the company? They lose access at once.", m.name);
+                                view! {
+                                    <td class="actions">
+                                        <ActionForm action=change_role attr:class="inline-form">
+                                            <input type="hidden" name="member_id" value=role_id/>
+                                            <input type="hidden" name="role" value=next_role/>
+                                            <button type="submit" class="button small" aria-label=role_aria>{next_label}</button>
+                                        </ActionForm>
+                                        <details class="confirm">
+                                            <summary class="button small danger" aria-label=remove_aria>"Remove"</summary>
+                                            <div class="confirm-body">
+                                                <p>{question}</p>
+                                                <ActionForm action=remove attr:class="inline-form">
+                                                    <input type="hidden" name="member_id" value=remove_id/>
+                                                    <button type="submit" class="button small danger">{remove_button}</button>
+                                                </ActionForm>
+                                            </div>
+                                        </details>
+                                    </td>
+                                }
+                            });
+                            view! {
+                                <tr>
+                                    <td>{label}</td>
+                                    <td>{m.email.clone()}</td>
+                                    <td>{role}</td>
+                                    <td>{m.joined_on.clone().unwrap_or_default()}</td>
+                                    {actions}
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn PendingCard(pending: Vec<MemberRow>) -> impl IntoView {
+    let decide = ServerAction::<DecideMemberRequest>::new();
+    view! {
+        <section class="card">
+            <h2>"Waiting for approval"</h2>
+            <ul class="plain-list">
+                {pending.into_iter().map(|m| {
+                    let (approve_id, decline_id) = (m.id.to_string(), m.id.to_string());
+                    let who = format!("{} ({})", m.name, m.email);
+                    let (approve_aria, decline_aria) = (format!("Approve {}", m.name), format!("Decline {}", m.name));
+                    view! {
+                        <li>
+                            <span>{who}</span>
+                            <ActionForm action=decide attr:class="inline-form">
+                                <input type="hidden" name="member_id" value=approve_id/>
+                                <input type="hidden" name="decision" value="approve"/>
+                                <button type="submit" class="button small" aria-label=approve_aria>"Approve"</button>
+                            </ActionForm>
+                            <ActionForm action=decide attr:class="inline-form">
+                                <input type="hidden" name="member_id" value=decline_id/>
+                                <input type="hidden" name="decision" value="decline"/>
+                                <button type="submit" class="button small danger" aria-label=decline_aria>"Decline"</button>
+                            </ActionForm>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+fn InvitationsCard(invitations: Vec<InvitationRow>, domain: String) -> impl IntoView {
+    let send = ServerAction::<SendInvitation>::new();
+    let resend = ServerAction::<ResendInvitation>::new();
+    let cancel = ServerAction::<CancelInvitation>::new();
+    let hint: &'static str = "Colleagues only: the address must be at your company's domain.";
+    view! {
+        <section class="card">
+            <h2>"Invite a colleague"</h2>
+            <p class="muted">{format!("Invitations go to addresses at {domain}. The link works once and expires after 7 days.")}</p>
+            <FormFlashLoader endpoint="send_invitation" children=move |flash| {
+                let error = action_error(send, &flash);
+                view! {
+                    <ActionForm action=send attr:class="form" attr:novalidate=true>
+                        <FormAlert error=error/>
+                        <TextField label="Email" name="email" input_type="email" autocomplete="off" required=true hint=hint value=initial_value(&flash, "email", "") error=error/>
+                        <SubmitButton label="Send invitation" busy_label="Sending…" pending=send.pending().into()/>
+                    </ActionForm>
+                }
+            }/>
+            {(!invitations.is_empty()).then(|| view! {
+                <h3>"Pending invitations"</h3>
+                <ul class="plain-list">
+                    {invitations.clone().into_iter().map(|i| {
+                        let (resend_id, cancel_id) = (i.id.to_string(), i.id.to_string());
+                        let status = if i.expired { format!("expired (sent {})", i.sent_on) } else { format!("sent {}", i.sent_on) };
+                        let resend_aria = format!("Resend invitation to {}", i.email);
+                        let cancel_aria = format!("Cancel invitation to {}", i.email);
+                        view! {
+                            <li>
+                                <span>{i.email.clone()}" · "<span class="muted">{status}</span></span>
+                                <ActionForm action=resend attr:class="inline-form">
+                                    <input type="hidden" name="invitation_id" value=resend_id/>
+                                    <button type="submit" class="button small" aria-label=resend_aria>"Resend"</button>
+                                </ActionForm>
+                                <ActionForm action=cancel attr:class="inline-form">
+                                    <input type="hidden" name="invitation_id" value=cancel_id/>
+                                    <button type="submit" class="button small danger" aria-label=cancel_aria>"Cancel"</button>
+                                </ActionForm>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn ApprovalSettingCard(required: bool) -> impl IntoView {
+    let action = ServerAction::<SetMemberApproval>::new();
+    let saved = query_flag("settings_saved");
+    view! {
+        <section class="card">
+            <h2>"Joining"</h2>
+            <p class="notice" role="status" class:hidden=move || !saved.get()>"Setting saved."</p>
+            <ActionForm action=action attr:class="form">
+                <div class="field checkbox">
+                    <input id="field-required" type="checkbox" name="required" value="on" checked=required/>
+                    <label for="field-required">"New members need approval"</label>
+                    <p class="hint">"When on, colleagues who verify an address at your domain wait until an admin approves them. Invited colleagues join at once."</p>
+                </div>
+                <SubmitButton label="Save setting" busy_label="Saving…" pending=action.pending().into()/>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+pub fn CompanyActivityPage() -> impl IntoView {
+    let query = use_query_map();
+    let page = Signal::derive(move || {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u64>().ok())
+            .unwrap_or(0)
+    });
+    let activity = Resource::new(move || page.get(), company_activity);
+    view! {
+        <Title text="Company activity"/>
+        <div class="page-heading">
+            <h1>"Activity"</h1>
+            <nav class="tabs" aria-label="Company"><A href="/company">"Details"</A><A href="/company/activity">"Activity"</A></nav>
+        </div>
+        <Suspense fallback=|| view! { <p class="muted" role="status">"Loading activity…"</p> }>
+            {move || activity.get().map(|activity| match activity {
+                Err(AppError::Unauthenticated) => view! { <Redirect path="/signin"/> }.into_any(),
+                Err(AppError::Forbidden) | Err(AppError::NotFound) => view! {
+                    <p class="form-alert" role="alert">"Only company admins can see the activity log."</p>
+                }.into_any(),
+                Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
+                Ok(activity) => view! {
+                    <section class="card">
+                        <div class="table-scroll">
+                            <table>
+                                <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"What"</th><th scope="col">"Object"</th><th scope="col">"From"</th></tr></thead>
+                                <tbody>
+                                    {activity.rows.into_iter().map(|row| view! {
+                                        <tr><td>{row.when}</td><td>{row.actor}</td><td><code>{row.action}</code></td><td>{row.object}</td><td>{row.client_ip}</td></tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                        <nav class="pager" aria-label="Pages">
+                            {(activity.page > 0).then(|| view! { <A href=format!("/company/activity?page={}", activity.page - 1)>"Newer"</A> })}
+                            {activity.has_next.then(|| view! { <A href=format!("/company/activity?page={}", activity.page + 1)>"Older"</A> })}
+                        </nav>
+                    </section>
+                }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn AcceptInvitationPage() -> impl IntoView {
+    let token = use_query_map().read_untracked().get("token").unwrap_or_default();
+    let invitation = Resource::new(
+        {
+            let token = token.clone();
+            move || token.clone()
+        },
+        get_invitation,
+    );
+    view! {
+        <Title text="Invitation"/>
+        <section class="card narrow">
+            <Suspense fallback=|| view! { <p class="muted" role="status">"Checking your invitation…"</p> }>
+                {move || invitation.get().map(|invitation| match invitation {
+                    Err(error) => view! {
+                        <h1>"Invitation"</h1>
+                        <p class="form-alert" role="alert">{error.form_message().unwrap_or_else(|| error.to_string())}</p>
+                    }.into_any(),
+                    Ok(view) => view! { <InvitationDetails view token=token.clone()/> }.into_any(),
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn InvitationDetails(view: InvitationView, token: String) -> impl IntoView {
+    let heading = format!("Join {} on Portico", view.partner_name);
+    let intro = format!(
+        "{} invited {} to join {}.",
+        view.inviter_name, view.email, view.partner_name
+    );
+    let body = match (&view.signed_in_as, view.account_exists) {
+        (Some(signed_in), _) if signed_in.eq_ignore_ascii_case(&view.email) => view! { <AcceptAsSignedIn token/> }.into_any(),
+        (Some(signed_in), _) => view! {
+            <p class="form-alert" role="alert">{format!("You are signed in as {signed_in}, but this invitation is for {}. Sign out, then sign in with the invited address.", view.email)}</p>
+        }.into_any(),
+        (None, true) => view! {
+            <p>"You already have an account with this address. Sign in, then open the invitation link again to accept it."</p>
+            <p><A href="/signin" attr:class="button primary">"Sign in"</A></p>
+        }.into_any(),
+        (None, false) => view! { <AcceptWithSignUp token email=view.email.clone()/> }.into_any(),
+    };
+    view! {
+        <h1>{heading}</h1>
+        <p>{intro}</p>
+        {body}
+    }
+}
+
+#[component]
+fn AcceptAsSignedIn(token: String) -> impl IntoView {
+    let action = ServerAction::<AcceptInvitation>::new();
+    view! {
+        <FormFlashLoader endpoint="accept_invitation" children=move |flash| {
+            let error = action_error(action, &flash);
+            let token = token.clone();
+            view! {
+                <ActionForm action=action attr:class="form">
+                    <FormAlert error=error/>
+                    <input type="hidden" name="token" value=token/>
+                    <SubmitButton label="Accept invitation" busy_label="Joining…" pending=action.pending().into()/>
+                </ActionForm>
+            }
+        }/>
+    }
+}
+
+#[component]
+fn AcceptWithSignUp(token: String, email: String) -> impl IntoView {
+    let action = ServerAction::<AcceptInvitationSignUp>::new();
+    view! {
+        <p class="muted">"Create your account to accept. Following the invitation link has proved your address, so there is nothing else to verify."</p>
+        <FormFlashLoader endpoint="accept_invitation_sign_up" children=move |flash| {
+            let error = action_error(action, &flash);
+            let (token, email) = (token.clone(), email.clone());
+            view! {
+                <ActionForm action=action attr:class="form" attr:novalidate=true>
+                    <FormAlert error=error/>
+                    <input type="hidden" name="token" value=token/>
+                    <div class="field">
+                        <label for="field-invited-email">"Email"</label>
+                        <input id="field-invited-email" type="email" value=email readonly=true/>
+                    </div>
+                    <TextField label="Full name" name="full_name" autocomplete="name" required=true value=initial_value(&flash, "full_name", "") error=error/>
+                    <TextField label="Password" name="password" input_type="password" autocomplete="new-password" required=true hint="12 to 128 characters." error=error/>
+                    <SubmitButton label="Create account and join" busy_label="Creating account…" pending=action.pending().into()/>
+                </ActionForm>
+            }
+        }/>
+    }
+}
