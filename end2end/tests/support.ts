@@ -6,8 +6,13 @@ import { simpleParser } from 'mailparser';
 export const PASSWORD = 'violet-otter-carries-17-maps';
 
 /** An address nobody has used yet, so journeys can run again against the same database. */
-export function freshEmail(name: string): string {
-  return `${name}.${Date.now()}.${Math.floor(Math.random() * 1e6)}@acme.example`;
+export function freshEmail(name: string, domain = 'acme.example'): string {
+  return `${name}.${Date.now()}.${Math.floor(Math.random() * 1e6)}@${domain}`;
+}
+
+/** A company domain nobody has used yet. */
+export function freshDomain(): string {
+  return `co${Date.now()}${Math.floor(Math.random() * 1e6)}.example`;
 }
 
 export interface Mail {
@@ -75,4 +80,11 @@ export async function signIn(page: Page, email: string, password = PASSWORD) {
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('heading', { name: 'Your profile' })).toBeVisible();
+}
+
+/** Signs up, verifies from the emailed link and signs in. */
+export async function verifiedUser(page: Page, name: string, email: string) {
+  await signUp(page, name, email);
+  await verifyFromMail(page, email);
+  await signIn(page, email);
 }

@@ -229,12 +229,14 @@ pub fn ResetPasswordPage() -> impl IntoView {
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
-    let profile = Resource::new(|| (), |_| get_profile());
+    let save = ServerAction::<SaveProfile>::new();
+    // Reloaded after each save, so "complete your profile" goes away without a reload.
+    let profile = Resource::new(move || save.version().get(), |_| get_profile());
     let saved = query_flag("saved");
     let password_changed = query_flag("password_changed");
     view! {
         <Title text="Profile"/>
-        <Suspense fallback=|| view! { <p class="muted" role="status">"Loading your profile…"</p> }>
+        <Transition fallback=|| view! { <p class="muted" role="status">"Loading your profile…"</p> }>
             {move || profile.get().map(|profile| match profile {
                 Err(crate::error::AppError::Unauthenticated) => view! { <Redirect path="/signin"/> }.into_any(),
                 Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
@@ -245,17 +247,16 @@ pub fn ProfilePage() -> impl IntoView {
                     {(!profile.is_complete).then(|| view! {
                         <p class="notice warning">"Complete your profile (your name and acceptance of the terms) before you register applications."</p>
                     })}
-                    <ProfileForm profile=profile.clone()/>
+                    <ProfileForm profile=profile.clone() action=save/>
                     <ChangePasswordForm/>
                 }.into_any(),
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
 #[component]
-fn ProfileForm(profile: Profile) -> impl IntoView {
-    let action = ServerAction::<SaveProfile>::new();
+fn ProfileForm(profile: Profile, action: ServerAction<SaveProfile>) -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Details"</h2>

@@ -15,12 +15,58 @@ fn query_flag(name: &'static str) -> Signal<bool> {
     Signal::derive(move || query.read().get(name).is_some())
 }
 
+/// Every action of the Company page. The page reloads its data whenever one of them completes, so
+/// the page shows the outcome without a manual reload.
+#[derive(Clone, Copy)]
+struct CompanyActions {
+    save: ServerAction<SaveCompany>,
+    join: ServerAction<JoinCompany>,
+    change_role: ServerAction<ChangeMemberRole>,
+    remove: ServerAction<RemoveMember>,
+    decide: ServerAction<DecideMemberRequest>,
+    send: ServerAction<SendInvitation>,
+    resend: ServerAction<ResendInvitation>,
+    cancel: ServerAction<CancelInvitation>,
+    approval: ServerAction<SetMemberApproval>,
+}
+
+impl CompanyActions {
+    fn new() -> Self {
+        Self {
+            save: ServerAction::new(),
+            join: ServerAction::new(),
+            change_role: ServerAction::new(),
+            remove: ServerAction::new(),
+            decide: ServerAction::new(),
+            send: ServerAction::new(),
+            resend: ServerAction::new(),
+            cancel: ServerAction::new(),
+            approval: ServerAction::new(),
+        }
+    }
+
+    /// Changes whenever any action completes.
+    fn completed(&self) -> usize {
+        self.save.version().get()
+            + self.join.version().get()
+            + self.change_role.version().get()
+            + self.remove.version().get()
+            + self.decide.version().get()
+            + self.send.version().get()
+            + self.resend.version().get()
+            + self.cancel.version().get()
+            + self.approval.version().get()
+    }
+}
+
 #[component]
 pub fn CompanyPage() -> impl IntoView {
-    let overview = Resource::new(|| (), |_| company_overview());
+    let actions = CompanyActions::new();
+    provide_context(actions);
+    let overview = Resource::new(move || actions.completed(), |_| company_overview());
     view! {
         <Title text="Company"/>
-        <Suspense fallback=|| view! { <p class="muted" role="status">"Loading your company…"</p> }>
+        <Transition fallback=|| view! { <p class="muted" role="status">"Loading your company…"</p> }>
             {move || overview.get().map(|overview| match overview {
                 Err(AppError::Unauthenticated) => view! { <Redirect path="/signin"/> }.into_any(),
                 Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
@@ -47,13 +93,13 @@ pub fn CompanyPage() -> impl IntoView {
                 }.into_any(),
                 Ok(CompanyState::Member(company)) => view! { <CompanyView company=*company/> }.into_any(),
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
 #[component]
 fn JoinCompany(name: String) -> impl IntoView {
-    let action = ServerAction::<JoinCompany>::new();
+    let action = expect_context::<CompanyActions>().join;
     view! {
         <h1>{name.clone()}</h1>
         <section class="card">
@@ -129,7 +175,7 @@ fn CompanyCard(details: CompanyDetails) -> impl IntoView {
 
 #[component]
 fn CompanyForm(details: CompanyDetails) -> impl IntoView {
-    let action = ServerAction::<SaveCompany>::new();
+    let action = expect_context::<CompanyActions>().save;
     view! {
         <section class="card">
             <h2>"Company details"</h2>
@@ -160,8 +206,9 @@ fn CompanyForm(details: CompanyDetails) -> impl IntoView {
 
 #[component]
 fn MembersCard(members: Vec<MemberRow>, is_admin: bool) -> impl IntoView {
-    let change_role = ServerAction::<ChangeMemberRole>::new();
-    let remove = ServerAction::<RemoveMember>::new();
+    let CompanyActions {
+        change_role, remove, ..
+    } = expect_context();
     view! {
         <section class="card">
             <h2>"Members"</h2>
@@ -226,7 +273,7 @@ fn MembersCard(members: Vec<MemberRow>, is_admin: bool) -> impl IntoView {
 
 #[component]
 fn PendingCard(pending: Vec<MemberRow>) -> impl IntoView {
-    let decide = ServerAction::<DecideMemberRequest>::new();
+    let decide = expect_context::<CompanyActions>().decide;
     view! {
         <section class="card">
             <h2>"Waiting for approval"</h2>
@@ -258,9 +305,9 @@ fn PendingCard(pending: Vec<MemberRow>) -> impl IntoView {
 
 #[component]
 fn InvitationsCard(invitations: Vec<InvitationRow>, domain: String) -> impl IntoView {
-    let send = ServerAction::<SendInvitation>::new();
-    let resend = ServerAction::<ResendInvitation>::new();
-    let cancel = ServerAction::<CancelInvitation>::new();
+    let CompanyActions {
+        send, resend, cancel, ..
+    } = expect_context();
     let hint: &'static str = "Colleagues only: the address must be at your company's domain.";
     view! {
         <section class="card">
@@ -306,7 +353,7 @@ fn InvitationsCard(invitations: Vec<InvitationRow>, domain: String) -> impl Into
 
 #[component]
 fn ApprovalSettingCard(required: bool) -> impl IntoView {
-    let action = ServerAction::<SetMemberApproval>::new();
+    let action = expect_context::<CompanyActions>().approval;
     let saved = query_flag("settings_saved");
     view! {
         <section class="card">

@@ -153,6 +153,16 @@ async fn public_and_look_alike_domains_never_share_a_partner(backend: Backend) {
         assert!(overview(&other).await.get("NoPartner").is_some(), "{email}");
     }
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM partner_members").await, 1);
+
+    // An internationalised domain is one partner whichever way colleagues spell it.
+    let jo = verified_user(&app, &smtp, "Jo", "jo@Bücher.example").await;
+    create_company(&jo, "Bücher GmbH").await;
+    let kim = verified_user(&app, &smtp, "Kim", "kim@xn--bcher-kva.example").await;
+    assert_eq!(
+        overview(&kim).await["Member"]["details"]["domain"],
+        "xn--bcher-kva.example"
+    );
+    assert_eq!(overview(&kim).await["Member"]["details"]["name"], "Bücher GmbH");
     app.stop().await;
 }
 
