@@ -221,7 +221,7 @@ fn MembersCard(members: Vec<MemberRow>, is_admin: bool) -> impl IntoView {
                 view! { <FormAlert error=error/> }
             }/>
             <div class="table-scroll">
-                <table>
+                <table class="stack">
                     <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Joined"</th>{is_admin.then(|| view! { <th scope="col">"Actions"</th> })}</tr></thead>
                     <tbody>
                         {members.into_iter().map(|m| {
@@ -256,10 +256,10 @@ fn MembersCard(members: Vec<MemberRow>, is_admin: bool) -> impl IntoView {
                             });
                             view! {
                                 <tr>
-                                    <td>{label}</td>
-                                    <td>{m.email.clone()}</td>
-                                    <td>{role}</td>
-                                    <td>{m.joined_on.clone().unwrap_or_default()}</td>
+                                    <td data-label="Name">{label}</td>
+                                    <td data-label="Email">{m.email.clone()}</td>
+                                    <td data-label="Role">{role}</td>
+                                    <td data-label="Joined">{m.joined_on.clone().unwrap_or_default()}</td>
                                     {actions}
                                 </tr>
                             }
@@ -398,11 +398,17 @@ pub fn CompanyActivityPage() -> impl IntoView {
                 Ok(activity) => view! {
                     <section class="card">
                         <div class="table-scroll">
-                            <table>
+                            <table class="stack">
                                 <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"What"</th><th scope="col">"Object"</th><th scope="col">"From"</th></tr></thead>
                                 <tbody>
                                     {activity.rows.into_iter().map(|row| view! {
-                                        <tr><td>{row.when}</td><td>{row.actor}</td><td><code>{row.action}</code></td><td>{row.object}</td><td>{row.client_ip}</td></tr>
+                                        <tr>
+                                            <td data-label="When">{row.when}</td>
+                                            <td data-label="Who">{row.actor}</td>
+                                            <td data-label="What"><code>{row.action}</code></td>
+                                            <td data-label="Object">{row.object}</td>
+                                            <td data-label="From">{row.client_ip}</td>
+                                        </tr>
                                     }).collect_view()}
                                 </tbody>
                             </table>
