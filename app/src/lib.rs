@@ -5,13 +5,16 @@
 #![recursion_limit = "256"]
 
 pub mod accounts;
+pub mod applications;
 #[cfg(feature = "ssr")]
 pub mod backend;
+pub mod credentials;
 pub mod error;
 pub mod partners;
 pub mod ui;
 
 use accounts::pages::*;
+use applications::pages::{ApplicationPage, MyApisPage, RegisterApplicationPage};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
@@ -82,6 +85,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/company") view=CompanyPage ssr=ssr.clone()/>
                     <Route path=path!("/company/activity") view=CompanyActivityPage ssr=ssr.clone()/>
                     <Route path=path!("/invitations/accept") view=AcceptInvitationPage ssr=ssr.clone()/>
+                    <Route path=path!("/apis") view=MyApisPage ssr=ssr.clone()/>
+                    <Route path=path!("/apis/new") view=RegisterApplicationPage ssr=ssr.clone()/>
+                    <Route path=path!("/apis/:id") view=ApplicationPage ssr=ssr.clone()/>
                 </Routes>
             </ui::Layout>
         </Router>

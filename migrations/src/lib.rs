@@ -5,12 +5,17 @@ pub use sea_orm_migration::prelude::*;
 
 mod m0001_accounts;
 mod m0002_partners;
+mod m0003_applications;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m0001_accounts::Migration), Box::new(m0002_partners::Migration)]
+        vec![
+            Box::new(m0001_accounts::Migration),
+            Box::new(m0002_partners::Migration),
+            Box::new(m0003_applications::Migration),
+        ]
     }
 }

@@ -65,7 +65,7 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         let policy = if is_static_asset {
             "default-src 'none'; frame-ancestors 'none'"
         } else {
-            "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+            "default-src 'none'; style-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
         };
         headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
     }

@@ -50,7 +50,14 @@ pub async fn guard(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|accept| accept.contains("text/html"));
-    let fields: BTreeMap<String, String> = form_urlencoded::parse(&body).into_owned().collect();
+    // Repeated names (checkbox groups) keep every value, comma-separated.
+    let mut fields: BTreeMap<String, String> = BTreeMap::new();
+    for (name, value) in form_urlencoded::parse(&body).into_owned() {
+        fields
+            .entry(name)
+            .and_modify(|v| *v = format!("{v},{value}"))
+            .or_insert(value);
+    }
 
     if RATE_LIMITED.contains(&endpoint.as_str()) {
         match check_rate_limits(&state, &endpoint, peer, fields.get("email")).await {
@@ -80,7 +87,41 @@ pub async fn guard(
         head.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         return Response::from_parts(head, Body::from(bytes));
     }
+    if plain_form && SECRET_ENDPOINTS.contains(&endpoint.as_str()) {
+        return secret_page(response).await;
+    }
     keep_redirect_on_site(&state, response)
+}
+
+/// Endpoints whose answer carries a secret that exists nowhere else.
+const SECRET_ENDPOINTS: &[&str] = &["reveal_secret", "roll_secret"];
+
+/// Without JavaScript a successful form post would be redirected back to its page, and a newly
+/// revealed secret, which Portico keeps only as a hash, would be lost. So the browser gets a page
+/// that shows it once instead (every response is `no-store`).
+async fn secret_page(response: Response) -> Response {
+    let bytes = to_bytes(response.into_body(), MAX_BODY_BYTES).await.unwrap_or_default();
+    let Ok(revealed) = serde_json::from_slice::<app::credentials::api::RevealedSecret>(&bytes) else {
+        return error_response(true, &AppError::Internal);
+    };
+    let escape = app::backend::mail::escape_html;
+    let page = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Your new secret · Portico</title><link rel=\"stylesheet\" href=\"/pkg/portico.css\"></head><body><main class=\"page\">\
+         <section class=\"card secret-box\"><h1>Copy your secret now</h1>\
+         <p class=\"notice warning\">You will not see this secret again. Store it in your secrets manager; if you lose it, roll it.</p>\
+         <div class=\"field\"><label for=\"public-key\">Public key</label><input id=\"public-key\" type=\"text\" readonly value=\"{}\"></div>\
+         <div class=\"field\"><label for=\"secret\">Secret</label><input id=\"secret\" type=\"text\" readonly value=\"{}\"></div>\
+         <p><a href=\"/apis\">Back to My APIs</a></p></section></main></body></html>",
+        escape(&revealed.public_key),
+        escape(&revealed.secret.0),
+    );
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        page,
+    )
+        .into_response()
 }
 
 async fn check_rate_limits(

@@ -45,7 +45,7 @@ pub struct Application {
     state: AppState,
     session_store: DbSessionStore,
     transport: Transport,
-    mail_poll: Duration,
+    worker_poll: Duration,
 }
 
 impl Application {
@@ -72,7 +72,7 @@ impl Application {
             state,
             session_store,
             transport,
-            mail_poll: Duration::from_secs(1),
+            worker_poll: Duration::from_secs(1),
         })
     }
 
@@ -84,9 +84,9 @@ impl Application {
         &self.state
     }
 
-    /// How often the mail worker looks at the outbox (tests shorten it).
-    pub fn with_mail_poll(mut self, every: Duration) -> Self {
-        self.mail_poll = every;
+    /// How often the workers look at the outbox and the job queue (tests shorten it).
+    pub fn with_worker_poll(mut self, every: Duration) -> Self {
+        self.worker_poll = every;
         self
     }
 
@@ -96,7 +96,12 @@ impl Application {
         let mail = tokio::spawn(workers::mail::run(
             self.state.clone(),
             self.transport,
-            self.mail_poll,
+            self.worker_poll,
+            workers_stopped.clone(),
+        ));
+        let provisioning = tokio::spawn(workers::provisioning::run(
+            self.state.clone(),
+            self.worker_poll,
             workers_stopped.clone(),
         ));
         let housekeeping = tokio::spawn(workers::housekeeping::run(
@@ -111,7 +116,7 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await;
         let _ = stop_workers.send(true);
-        let _ = tokio::join!(mail, housekeeping);
+        let _ = tokio::join!(mail, provisioning, housekeeping);
         tracing::info!("server stopped");
         served
     }

@@ -220,3 +220,172 @@ pub mod audit_event {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+pub mod environment {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "environments")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        #[sea_orm(unique)]
+        pub slug: String,
+        pub name: String,
+        #[sea_orm(column_type = "Text")]
+        pub description: String,
+        pub needs_approval: bool,
+        pub enabled: bool,
+        pub position: i32,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod product {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "products")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        #[sea_orm(unique)]
+        pub slug: String,
+        pub name: String,
+        #[sea_orm(column_type = "Text")]
+        pub description: String,
+        pub enabled: bool,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod application {
+    use sea_orm::entity::prelude::*;
+
+    pub const ACTIVE: &str = "active";
+    pub const DEACTIVATED: &str = "deactivated";
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "applications")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        #[sea_orm(unique)]
+        pub public_id: String,
+        pub partner_id: i64,
+        pub name: String,
+        pub app_type: String,
+        pub auth_method: String,
+        #[sea_orm(column_type = "Text")]
+        pub description: String,
+        pub site_url: Option<String>,
+        #[sea_orm(column_type = "Text")]
+        pub redirect_urls: String,
+        pub status: String,
+        pub created_by: Option<i64>,
+        pub created_at: DateTimeUtc,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod application_owner {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "application_owners")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub application_id: i64,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub user_id: i64,
+        pub added_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod credential {
+    use sea_orm::entity::prelude::*;
+
+    pub const QUEUED: &str = "queued";
+    pub const AWAITING_APPROVAL: &str = "awaiting_approval";
+    pub const ISSUED: &str = "issued";
+    pub const REJECTED: &str = "rejected";
+    pub const REVOKED: &str = "revoked";
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "credentials")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub application_id: i64,
+        pub product_id: i64,
+        pub environment_id: i64,
+        pub state: String,
+        #[sea_orm(unique)]
+        pub public_key: Option<String>,
+        #[sea_orm(unique)]
+        pub secret_hash: Option<String>,
+        pub previous_secret_hash: Option<String>,
+        pub previous_secret_expires_at: Option<DateTimeUtc>,
+        pub name: String,
+        #[sea_orm(column_type = "Text")]
+        pub description: String,
+        pub enabled: bool,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub rejection_reason: Option<String>,
+        pub created_at: DateTimeUtc,
+        pub issued_at: Option<DateTimeUtc>,
+        pub revealed_at: Option<DateTimeUtc>,
+        pub revoked_at: Option<DateTimeUtc>,
+        pub last_used_at: Option<DateTimeUtc>,
+        pub usage_count: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod job {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "jobs")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub kind: String,
+        #[sea_orm(column_type = "Text")]
+        pub payload: String,
+        pub run_after: DateTimeUtc,
+        pub attempts: i32,
+        pub claimed_until: Option<DateTimeUtc>,
+        pub done_at: Option<DateTimeUtc>,
+        #[sea_orm(column_type = "Text", nullable)]
+        pub last_error: Option<String>,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

@@ -150,5 +150,9 @@ pub async fn sign_in(session: &Session, user_id: i64) -> Result<(), tower_sessio
     session.cycle_id().await?;
     session.insert(USER_ID, user_id).await?;
     session.insert(SIGNED_IN_AT, Utc::now().timestamp()).await?;
+    // Signing in is entering the password: it counts for the next 15 minutes' secret reveals.
+    session
+        .insert(crate::credentials::service::REAUTH_AT, Utc::now().timestamp())
+        .await?;
     Ok(())
 }

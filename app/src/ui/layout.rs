@@ -20,6 +20,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                         Some(viewer) => view! {
                             <ul class="nav-links">
                                 <li><A href="/profile">"Profile"</A></li>
+                                <li><A href="/apis">"My APIs"</A></li>
                                 <li><A href="/company">"Company"</A></li>
                                 <li class="viewer">
                                     <span class="viewer-name">{viewer.full_name.clone()}</span>

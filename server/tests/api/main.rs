@@ -4,6 +4,7 @@
 mod support;
 
 mod accounts;
+mod applications;
 mod mail;
 mod partners;
 mod requests;

@@ -138,7 +138,7 @@ impl TestApp {
         let application = Application::build(settings, leptos_options, listener)
             .await
             .expect("the application starts")
-            .with_mail_poll(Duration::from_millis(100));
+            .with_worker_poll(Duration::from_millis(100));
         let state = application.state().clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let handle = tokio::spawn(application.run(async move {

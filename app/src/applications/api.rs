@@ -1,0 +1,343 @@
+//! Server functions for My APIs: the registration form's catalogue, registration, the partner's
+//! application list and one application's page. Members of the partner see every application's
+//! metadata; credential fields reach owners only.
+
+// The registration form has eight fields, and a server function takes them as arguments so that
+// the plain HTML form posts the same names.
+#![allow(clippy::too_many_arguments)]
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogueEntry {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub needs_approval: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationOptions {
+    pub products: Vec<CatalogueEntry>,
+    pub environments: Vec<CatalogueEntry>,
+    /// Why this user cannot register yet, if they cannot.
+    pub blocker: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvironmentState {
+    pub environment: String,
+    pub state: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppSummary {
+    pub public_id: String,
+    pub name: String,
+    pub app_type: String,
+    pub status: String,
+    pub owners: Vec<String>,
+    pub environments: Vec<EnvironmentState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationList {
+    pub apps: Vec<AppSummary>,
+    pub blocker: Option<String>,
+}
+
+/// Credential fields, for owners only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnedCredential {
+    pub id: i64,
+    pub public_key: Option<String>,
+    pub revealed: bool,
+    pub created_on: String,
+    pub last_used: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialCell {
+    pub product: String,
+    pub environment: String,
+    pub state: String,
+    pub credential: Option<OwnedCredential>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppDetails {
+    pub public_id: String,
+    pub name: String,
+    pub app_type: String,
+    pub auth_method: String,
+    pub description: String,
+    pub site_url: Option<String>,
+    pub redirect_urls: Vec<String>,
+    pub status: String,
+    pub owners: Vec<String>,
+    pub is_owner: bool,
+    pub credentials: Vec<CredentialCell>,
+    /// Whether provisioning is still running, so the page knows to look again.
+    pub provisioning: bool,
+}
+
+#[cfg(feature = "ssr")]
+mod ssr {
+    pub use crate::applications::service::{self, ApplicationError};
+    pub use crate::backend::internal;
+    pub use crate::backend::request::{actor, require_user, session, state};
+    pub use crate::error::AppError;
+
+    pub fn application_error(error: ApplicationError) -> AppError {
+        match error {
+            ApplicationError::ProfileIncomplete => {
+                AppError::invalid_form("Complete your profile (your name and acceptance of the terms) first.")
+            }
+            ApplicationError::NoPartner => {
+                AppError::invalid_form("Set up or join your company on the Company page first.")
+            }
+            ApplicationError::NameTaken => {
+                AppError::invalid_field("name", "Your company already has an application with this name.")
+            }
+            ApplicationError::UnknownCatalogueEntry => AppError::invalid_form(
+                "One of the chosen products or environments is not available any more. Reload the page.",
+            ),
+            ApplicationError::NotFound => AppError::NotFound,
+            other => internal("application operation failed", other),
+        }
+    }
+
+    /// Why a user cannot register applications yet, in words they can act on.
+    pub async fn registration_blocker(
+        state: &crate::backend::AppState,
+        user: &crate::backend::entities::user::Model,
+    ) -> Result<(Option<String>, Option<crate::partners::service::Membership>), AppError> {
+        let complete = user.terms_version.as_deref() == Some(state.settings.terms_version.as_str());
+        let membership = crate::partners::service::membership(&state.db, user.id)
+            .await
+            .map_err(|e| internal("membership lookup failed", e))?
+            .filter(|m| m.member.is_active());
+        let domain = crate::partners::service::domain_of(user);
+        let blocker = if !complete {
+            Some(
+                "Complete your profile (your name and acceptance of the terms) before you register applications."
+                    .to_owned(),
+            )
+        } else if crate::partners::domains::is_public(&domain) {
+            Some(format!(
+                "{domain} is a public email provider. Sign up with your company address to register applications."
+            ))
+        } else if membership.is_none() {
+            Some("Set up or join your company on the Company page before you register applications.".to_owned())
+        } else {
+            None
+        };
+        Ok((blocker, membership))
+    }
+
+    pub fn date(at: chrono::DateTime<chrono::Utc>) -> String {
+        at.format("%Y-%m-%d").to_string()
+    }
+}
+
+#[server(endpoint = "registration_context")]
+pub async fn registration_context() -> Result<RegistrationOptions, AppError> {
+    use ssr::*;
+    let state = state()?;
+    let session = session().await?;
+    let user = require_user(&state, &session).await?;
+    let (blocker, _) = registration_blocker(&state, &user).await?;
+    let (products, environments) = service::catalogue(&state.db)
+        .await
+        .map_err(|e| internal("catalogue failed", e))?;
+    Ok(RegistrationOptions {
+        products: products
+            .into_iter()
+            .map(|p| CatalogueEntry {
+                id: p.id,
+                name: p.name,
+                description: p.description,
+                needs_approval: false,
+            })
+            .collect(),
+        environments: environments
+            .into_iter()
+            .map(|e| CatalogueEntry {
+                id: e.id,
+                name: e.name,
+                description: e.description,
+                needs_approval: e.needs_approval,
+            })
+            .collect(),
+        blocker,
+    })
+}
+
+#[server(endpoint = "register_application")]
+pub async fn register_application(
+    name: String,
+    app_type: String,
+    auth_method: String,
+    description: String,
+    site_url: String,
+    redirect_urls: String,
+    #[server(default)] products: Vec<i64>,
+    #[server(default)] environments: Vec<i64>,
+) -> Result<(), AppError> {
+    use crate::applications::domain::RegistrationForm;
+    use ssr::*;
+    let state = state()?;
+    let session = session().await?;
+    let user = require_user(&state, &session).await?;
+    let (blocker, membership) = registration_blocker(&state, &user).await?;
+    if let Some(blocker) = blocker {
+        return Err(AppError::invalid_form(blocker));
+    }
+    let membership = membership.ok_or(AppError::NotFound)?;
+    let registration = RegistrationForm {
+        name,
+        app_type,
+        auth_method,
+        description,
+        site_url,
+        redirect_urls,
+        product_ids: products,
+        environment_ids: environments,
+    }
+    .parse()
+    .map_err(AppError::Invalid)?;
+    let actor = actor(Some(user.id)).await;
+    let app = service::register(&state, &actor, &user, &membership, registration)
+        .await
+        .map_err(application_error)?;
+    leptos_axum::redirect(&format!("/apis/{}?registered=1", app.public_id));
+    Ok(())
+}
+
+#[server(endpoint = "my_apis")]
+pub async fn my_apis() -> Result<ApplicationList, AppError> {
+    use ssr::*;
+    let state = state()?;
+    let session = session().await?;
+    let user = require_user(&state, &session).await?;
+    let (blocker, membership) = registration_blocker(&state, &user).await?;
+    let Some(membership) = membership else {
+        return Ok(ApplicationList {
+            apps: Vec::new(),
+            blocker,
+        });
+    };
+    let fail = |e| internal("application list failed", e);
+    let apps = service::applications_of(&state.db, membership.partner.id)
+        .await
+        .map_err(fail)?;
+    let ids: Vec<i64> = apps.iter().map(|a| a.id).collect();
+    let owners = service::owners_of(&state.db, &ids).await.map_err(fail)?;
+    let credentials = service::credentials_of(&state.db, &ids).await.map_err(fail)?;
+    let (_, environments) = service::catalogue(&state.db).await.map_err(fail)?;
+    let summaries = apps
+        .into_iter()
+        .map(|app| {
+            let environments = environments
+                .iter()
+                .filter_map(|env| {
+                    let states: Vec<&str> = credentials
+                        .iter()
+                        .filter(|c| c.application_id == app.id && c.environment_id == env.id)
+                        .map(|c| c.state.as_str())
+                        .collect();
+                    // The least advanced state speaks for the environment.
+                    let state = ["queued", "awaiting_approval", "rejected", "issued"]
+                        .into_iter()
+                        .find(|s| states.contains(s))?;
+                    Some(EnvironmentState {
+                        environment: env.name.clone(),
+                        state: state.to_owned(),
+                    })
+                })
+                .collect();
+            AppSummary {
+                owners: owners
+                    .iter()
+                    .filter(|(id, _)| *id == app.id)
+                    .map(|(_, u)| u.full_name.clone())
+                    .collect(),
+                public_id: app.public_id,
+                name: app.name,
+                app_type: app.app_type,
+                status: app.status,
+                environments,
+            }
+        })
+        .collect();
+    Ok(ApplicationList {
+        apps: summaries,
+        blocker,
+    })
+}
+
+#[server(endpoint = "application_details")]
+pub async fn application_details(public_id: String) -> Result<AppDetails, AppError> {
+    use crate::backend::entities::{credential, environment, product};
+    use sea_orm::EntityTrait;
+    use ssr::*;
+    let state = state()?;
+    let session = session().await?;
+    let user = require_user(&state, &session).await?;
+    let membership = crate::partners::service::require_member(&state.db, &user)
+        .await
+        .map_err(|_| AppError::NotFound)?;
+    let app = service::find_in_partner(&state.db, &membership, &public_id)
+        .await
+        .map_err(application_error)?;
+    let fail = |e| internal("application lookup failed", e);
+    let is_owner = service::is_owner(&state.db, app.id, user.id).await.map_err(fail)?;
+    let owners = service::owners_of(&state.db, &[app.id]).await.map_err(fail)?;
+    let credentials = service::credentials_of(&state.db, &[app.id]).await.map_err(fail)?;
+    let products = product::Entity::find().all(&state.db).await.map_err(fail)?;
+    let environments = environment::Entity::find().all(&state.db).await.map_err(fail)?;
+    let name_of_product = |id| {
+        products
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| p.name.clone())
+            .unwrap_or_default()
+    };
+    let environment_of = |id| environments.iter().find(|e| e.id == id);
+    let mut cells: Vec<(i32, CredentialCell)> = credentials
+        .iter()
+        .map(|c| {
+            let env = environment_of(c.environment_id);
+            let cell = CredentialCell {
+                product: name_of_product(c.product_id),
+                environment: env.map(|e| e.name.clone()).unwrap_or_default(),
+                state: c.state.clone(),
+                credential: is_owner.then(|| OwnedCredential {
+                    id: c.id,
+                    public_key: c.public_key.clone(),
+                    revealed: c.secret_hash.is_some(),
+                    created_on: date(c.created_at),
+                    last_used: c.last_used_at.map(date),
+                }),
+            };
+            (env.map(|e| e.position).unwrap_or(0), cell)
+        })
+        .collect();
+    cells.sort_by(|a, b| (a.0, &a.1.product).cmp(&(b.0, &b.1.product)));
+    Ok(AppDetails {
+        provisioning: credentials.iter().any(|c| c.state == credential::QUEUED),
+        public_id: app.public_id,
+        name: app.name,
+        app_type: app.app_type,
+        auth_method: app.auth_method,
+        description: app.description,
+        site_url: app.site_url,
+        redirect_urls: serde_json::from_str(&app.redirect_urls).unwrap_or_default(),
+        status: app.status,
+        owners: owners.into_iter().map(|(_, u)| u.full_name).collect(),
+        is_owner,
+        credentials: cells.into_iter().map(|(_, cell)| cell).collect(),
+    })
+}

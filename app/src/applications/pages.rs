@@ -1,0 +1,433 @@
+//! My APIs: the partner's applications, the registration form, and one application's page with
+//! its credential matrix. Owners reveal, roll and revoke secrets here; a revealed secret is shown
+//! once, with copy buttons and a clear warning.
+
+use super::api::*;
+use crate::credentials::api::{RevealSecret, RevealedSecret, RevokeCredential, RollSecret};
+use crate::error::AppError;
+use crate::ui::{FormAlert, FormFlashLoader, SubmitButton, TextField, action_error, initial_value};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{A, Redirect};
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+fn state_label(state: &str) -> &'static str {
+    match state {
+        "queued" => "Queued",
+        "awaiting_approval" => "Awaiting approval",
+        "issued" => "Issued",
+        "rejected" => "Rejected",
+        "revoked" => "Revoked",
+        _ => "Unknown",
+    }
+}
+
+fn type_label(app_type: &str) -> &'static str {
+    match app_type {
+        "web" => "Web",
+        "mobile" => "Mobile",
+        "desktop" => "Desktop",
+        "service" => "Service",
+        _ => "Other",
+    }
+}
+
+#[component]
+pub fn MyApisPage() -> impl IntoView {
+    let apis = Resource::new(|| (), |_| my_apis());
+    view! {
+        <Title text="My APIs"/>
+        <div class="page-heading">
+            <h1>"My APIs"</h1>
+            <A href="/apis/new" attr:class="button primary">"Register application"</A>
+        </div>
+        <Suspense fallback=|| view! { <p class="muted" role="status">"Loading applications…"</p> }>
+            {move || apis.get().map(|apis| match apis {
+                Err(AppError::Unauthenticated) => view! { <Redirect path="/signin"/> }.into_any(),
+                Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
+                Ok(apis) => view! {
+                    {apis.blocker.clone().map(|blocker| view! { <p class="notice warning" role="status">{blocker}</p> })}
+                    {if apis.apps.is_empty() {
+                        view! { <section class="card"><p>"Your company has no applications yet. Register one to receive API credentials."</p></section> }.into_any()
+                    } else {
+                        view! {
+                            <section class="card">
+                                <div class="table-scroll">
+                                    <table class="stack">
+                                        <thead><tr><th scope="col">"Application"</th><th scope="col">"Type"</th><th scope="col">"Environments"</th><th scope="col">"Owners"</th><th scope="col">"Status"</th></tr></thead>
+                                        <tbody>
+                                            {apis.apps.into_iter().map(|app| view! {
+                                                <tr>
+                                                    <td data-label="Application"><A href=format!("/apis/{}", app.public_id)>{app.name.clone()}</A></td>
+                                                    <td data-label="Type">{type_label(&app.app_type)}</td>
+                                                    <td data-label="Environments">
+                                                        <ul class="chips">
+                                                            {app.environments.into_iter().map(|env| view! {
+                                                                <li class=format!("chip state-{}", env.state)>{format!("{}: {}", env.environment, state_label(&env.state))}</li>
+                                                            }).collect_view()}
+                                                        </ul>
+                                                    </td>
+                                                    <td data-label="Owners">{app.owners.join(", ")}</td>
+                                                    <td data-label="Status">{if app.status == "active" { "Active" } else { "Deactivated" }}</td>
+                                                </tr>
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                </div>
+                            </section>
+                        }.into_any()
+                    }}
+                }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn RegisterApplicationPage() -> impl IntoView {
+    let context = Resource::new(|| (), |_| registration_context());
+    view! {
+        <Title text="Register application"/>
+        <h1>"Register application"</h1>
+        <Suspense fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
+            {move || context.get().map(|context| match context {
+                Err(AppError::Unauthenticated) => view! { <Redirect path="/signin"/> }.into_any(),
+                Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
+                Ok(context) => match context.blocker.clone() {
+                    Some(blocker) => view! {
+                        <section class="card">
+                            <p class="notice warning" role="status">{blocker}</p>
+                            <p><A href="/profile">"Profile"</A>" · "<A href="/company">"Company"</A></p>
+                        </section>
+                    }.into_any(),
+                    None => view! { <RegistrationForm context/> }.into_any(),
+                },
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn RegistrationForm(context: RegistrationOptions) -> impl IntoView {
+    let action = ServerAction::<RegisterApplication>::new();
+    view! {
+        <FormFlashLoader endpoint="register_application" children=move |flash| {
+            let error = action_error(action, &flash);
+            let message = move |field: &'static str| move || error.get().and_then(|e| e.field_message(field));
+            // Checkbox groups come back from a plain post as one comma-separated value.
+            let chosen_ids = |field: &str| -> Vec<String> {
+                flash.values.get(field).map(|v| v.split(',').map(str::to_owned).collect()).unwrap_or_default()
+            };
+            let (chosen_products, chosen_environments) = (chosen_ids("products[]"), chosen_ids("environments[]"));
+            let value = |field: &str| initial_value(&flash, field, "");
+            let selected_type = value("app_type");
+            let selected_auth = value("auth_method");
+            let (name, description, site_url, redirect_urls) =
+                (value("name"), value("description"), value("site_url"), value("redirect_urls"));
+            let context = context.clone();
+            view! {
+                <ActionForm action=action attr:class="form card" attr:novalidate=true>
+                    <FormAlert error=error/>
+                    <TextField label="Application name" name="name" required=true hint="Unique within your company, 3 to 80 characters." value=name error=error/>
+                    <div class="field">
+                        <label for="field-app_type">"Application type"</label>
+                        <select id="field-app_type" name="app_type" aria-describedby="field-app_type-error">
+                            {[("web", "Web"), ("mobile", "Mobile"), ("desktop", "Desktop"), ("service", "Service (server to server)")].into_iter().map(|(v, label)| {
+                                view! { <option value=v selected=selected_type == v>{label}</option> }
+                            }).collect_view()}
+                        </select>
+                        <p class="field-error" id="field-app_type-error">{message("app_type")}</p>
+                    </div>
+                    <div class="field">
+                        <label for="field-auth_method">"Authentication"</label>
+                        <select id="field-auth_method" name="auth_method" aria-describedby="field-auth_method-hint field-auth_method-error">
+                            <option value="authorization_code" selected=selected_auth != "client_credentials">"Authorization code (users sign in)"</option>
+                            <option value="client_credentials" selected=selected_auth == "client_credentials">"Client credentials (service applications only)"</option>
+                        </select>
+                        <p class="hint" id="field-auth_method-hint">"Authorization code needs at least one redirect URL."</p>
+                        <p class="field-error" id="field-auth_method-error">{message("auth_method")}</p>
+                    </div>
+                    <div class="field">
+                        <label for="field-description">"Description"</label>
+                        <p class="hint" id="field-description-hint">"What the application does and why it needs these APIs."</p>
+                        <textarea id="field-description" name="description" rows="3" aria-describedby="field-description-hint">{description}</textarea>
+                    </div>
+                    <TextField label="Site URL" name="site_url" input_type="url" hint="Optional: where the application or its download lives." value=site_url error=error/>
+                    <div class="field">
+                        <label for="field-redirect_urls">"Redirect URLs"</label>
+                        <p class="hint" id="field-redirect_urls-hint">"One per line. https, or http for localhost only."</p>
+                        <textarea id="field-redirect_urls" name="redirect_urls" rows="3" aria-describedby="field-redirect_urls-hint field-redirect_urls-error">{redirect_urls}</textarea>
+                        <p class="field-error" id="field-redirect_urls-error">{message("redirect_urls")}</p>
+                    </div>
+                    <fieldset class="field choices">
+                        <legend>"API products"</legend>
+                        {context.products.iter().map(|p| {
+                            let id = format!("product-{}", p.id);
+                            view! {
+                                <div class="choice">
+                                    <input type="checkbox" id=id.clone() name="products[]" value=p.id.to_string() checked=chosen_products.contains(&p.id.to_string())/>
+                                    <label for=id>{p.name.clone()}</label>
+                                    <p class="hint">{p.description.clone()}</p>
+                                </div>
+                            }
+                        }).collect_view()}
+                        <p class="field-error">{message("products")}</p>
+                    </fieldset>
+                    <fieldset class="field choices">
+                        <legend>"Environments"</legend>
+                        {context.environments.iter().map(|e| {
+                            let id = format!("environment-{}", e.id);
+                            let note = if e.needs_approval { format!("{} Needs the API provider's approval.", e.description) } else { e.description.clone() };
+                            view! {
+                                <div class="choice">
+                                    <input type="checkbox" id=id.clone() name="environments[]" value=e.id.to_string() checked=chosen_environments.contains(&e.id.to_string())/>
+                                    <label for=id>{e.name.clone()}</label>
+                                    <p class="hint">{note}</p>
+                                </div>
+                            }
+                        }).collect_view()}
+                        <p class="field-error">{message("environments")}</p>
+                    </fieldset>
+                    <SubmitButton label="Register application" busy_label="Registering…" pending=action.pending().into()/>
+                </ActionForm>
+            }
+        }/>
+    }
+}
+
+#[component]
+pub fn ApplicationPage() -> impl IntoView {
+    let params = use_params_map();
+    let public_id = move || params.read().get("id").unwrap_or_default();
+    let reveal = ServerAction::<RevealSecret>::new();
+    let roll = ServerAction::<RollSecret>::new();
+    let revoke = ServerAction::<RevokeCredential>::new();
+    // Looked at again after every action, and every two seconds while provisioning runs.
+    let tick = RwSignal::new(0u32);
+    let details = Resource::new(
+        move || {
+            (
+                public_id(),
+                tick.get(),
+                reveal.version().get(),
+                roll.version().get(),
+                revoke.version().get(),
+            )
+        },
+        |(id, ..)| application_details(id),
+    );
+    Effect::new(move |_| {
+        if details.get().and_then(|d| d.ok()).is_some_and(|d| d.provisioning) {
+            set_timeout(move || tick.update(|t| *t += 1), std::time::Duration::from_secs(2));
+        }
+    });
+    let registered = use_query_map().read_untracked().get("registered").is_some();
+    view! {
+        <Title text="Application"/>
+        <Transition fallback=|| view! { <p class="muted" role="status">"Loading the application…"</p> }>
+            {move || details.get().map(|details| match details {
+                Err(AppError::Unauthenticated) => view! { <Redirect path="/signin"/> }.into_any(),
+                Err(AppError::NotFound) => view! {
+                    <h1>"Application not found"</h1>
+                    <p>"There is no such application in your company. "<A href="/apis">"Back to My APIs"</A></p>
+                }.into_any(),
+                Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
+                Ok(app) => view! {
+                    <div class="page-heading">
+                        <h1>{app.name.clone()}</h1>
+                        <A href="/apis">"All applications"</A>
+                    </div>
+                    {registered.then(|| view! { <p class="notice" role="status">"Application registered. Credentials are being provisioned; this page updates by itself."</p> })}
+                    <RevealedPanel reveal roll/>
+                    <section class="card">
+                        <h2>"Credentials"</h2>
+                        {(!app.is_owner).then(|| view! { <p class="muted">"Only the application's owners see its credentials."</p> })}
+                        <CredentialTable cells=app.credentials.clone() reveal roll revoke/>
+                    </section>
+                    <section class="card">
+                        <h2>"Details"</h2>
+                        <dl class="details">
+                            <dt>"Type"</dt><dd>{type_label(&app.app_type)}</dd>
+                            <dt>"Authentication"</dt><dd>{if app.auth_method == "client_credentials" { "Client credentials" } else { "Authorization code" }}</dd>
+                            <dt>"Status"</dt><dd>{if app.status == "active" { "Active" } else { "Deactivated" }}</dd>
+                            <dt>"Owners"</dt><dd>{app.owners.join(", ")}</dd>
+                            {(!app.description.is_empty()).then(|| view! { <dt>"Description"</dt><dd>{app.description.clone()}</dd> })}
+                            {app.site_url.clone().map(|url| view! { <dt>"Site URL"</dt><dd>{url}</dd> })}
+                            {(!app.redirect_urls.is_empty()).then(|| view! { <dt>"Redirect URLs"</dt><dd>{app.redirect_urls.join(" · ")}</dd> })}
+                        </dl>
+                    </section>
+                }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn CredentialTable(
+    cells: Vec<CredentialCell>,
+    reveal: ServerAction<RevealSecret>,
+    roll: ServerAction<RollSecret>,
+    revoke: ServerAction<RevokeCredential>,
+) -> impl IntoView {
+    view! {
+        <div class="table-scroll">
+            <table class="stack">
+                <thead><tr><th scope="col">"Environment"</th><th scope="col">"Product"</th><th scope="col">"State"</th><th scope="col">"Public key"</th><th scope="col">"Actions"</th></tr></thead>
+                <tbody>
+                    {cells.into_iter().map(|cell| {
+                        let label = format!("{} · {}", cell.product, cell.environment);
+                        let actions = cell.credential.clone().filter(|_| cell.state == "issued").map(|owned| view! {
+                            <CredentialActions owned label=label.clone() reveal roll revoke/>
+                        });
+                        view! {
+                            <tr>
+                                <td data-label="Environment">{cell.environment.clone()}</td>
+                                <td data-label="Product">{cell.product.clone()}</td>
+                                <td data-label="State"><span class=format!("chip state-{}", cell.state)>{state_label(&cell.state)}</span></td>
+                                <td data-label="Public key"><code>{cell.credential.as_ref().and_then(|c| c.public_key.clone()).unwrap_or_default()}</code></td>
+                                <td data-label="Actions" class="actions">{actions}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn CredentialActions(
+    owned: OwnedCredential,
+    label: String,
+    reveal: ServerAction<RevealSecret>,
+    roll: ServerAction<RollSecret>,
+    revoke: ServerAction<RevokeCredential>,
+) -> impl IntoView {
+    let id = owned.id.to_string();
+    let password_hint = "Not needed if you entered it in the last 15 minutes.";
+    let (reveal_id, roll_id, revoke_id) = (id.clone(), id.clone(), id);
+    let reveal_field = format!("reveal-password-{}", owned.id);
+    let roll_field = format!("roll-password-{}", owned.id);
+    let grace_field = format!("roll-grace-{}", owned.id);
+    view! {
+        {(!owned.revealed).then(|| view! {
+            <details class="confirm">
+                <summary class="button small" aria-label=format!("Reveal secret: {label}")>"Reveal secret"</summary>
+                <div class="confirm-body neutral">
+                    <ActionForm action=reveal attr:class="form compact">
+                        <input type="hidden" name="credential_id" value=reveal_id/>
+                        <label for=reveal_field.clone()>"Your password"</label>
+                        <input id=reveal_field type="password" name="password" autocomplete="current-password"/>
+                        <p class="hint">{password_hint}</p>
+                        <button type="submit" class="button small primary">"Reveal secret"</button>
+                    </ActionForm>
+                </div>
+            </details>
+        })}
+        <details class="confirm">
+            <summary class="button small" aria-label=format!("Roll secret: {label}")>"Roll"</summary>
+            <div class="confirm-body neutral">
+                <ActionForm action=roll attr:class="form compact">
+                    <input type="hidden" name="credential_id" value=roll_id/>
+                    <label for=grace_field.clone()>"Old secret keeps working for"</label>
+                    <select id=grace_field name="grace">
+                        <option value="none">"No time: stop it now"</option>
+                        <option value="1h" selected=true>"1 hour"</option>
+                        <option value="24h">"24 hours"</option>
+                        <option value="7d">"7 days"</option>
+                    </select>
+                    <label for=roll_field.clone()>"Your password"</label>
+                    <input id=roll_field type="password" name="password" autocomplete="current-password"/>
+                    <p class="hint">{password_hint}</p>
+                    <button type="submit" class="button small primary">"Roll secret"</button>
+                </ActionForm>
+            </div>
+        </details>
+        <details class="confirm">
+            <summary class="button small danger" aria-label=format!("Revoke: {label}")>"Revoke"</summary>
+            <div class="confirm-body">
+                <p>"Revoking stops this credential at once, everywhere. It cannot be undone."</p>
+                <ActionForm action=revoke attr:class="inline-form">
+                    <input type="hidden" name="credential_id" value=revoke_id/>
+                    <button type="submit" class="button small danger">{format!("Revoke {label}")}</button>
+                </ActionForm>
+            </div>
+        </details>
+    }
+}
+
+/// The secret just revealed or rolled, or the error that prevented it: whichever action
+/// finished last.
+#[component]
+fn RevealedPanel(reveal: ServerAction<RevealSecret>, roll: ServerAction<RollSecret>) -> impl IntoView {
+    let latest = RwSignal::new(None::<Result<RevealedSecret, AppError>>);
+    Effect::new(move |_| {
+        if let Some(outcome) = reveal.value().get() {
+            latest.set(Some(outcome));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(outcome) = roll.value().get() {
+            latest.set(Some(outcome));
+        }
+    });
+    move || {
+        latest.get().map(|outcome| match outcome {
+            Ok(revealed) => view! { <SecretBox revealed/> }.into_any(),
+            Err(error) => {
+                let message = error
+                    .field_message("password")
+                    .or_else(|| error.form_message())
+                    .unwrap_or_else(|| error.to_string());
+                view! { <p class="form-alert" role="alert">{message}</p> }.into_any()
+            }
+        })
+    }
+}
+
+#[component]
+fn SecretBox(revealed: RevealedSecret) -> impl IntoView {
+    let secret = revealed.secret.0.clone();
+    let public_key = revealed.public_key.clone();
+    view! {
+        <section class="card secret-box" aria-labelledby="secret-heading">
+            <h2 id="secret-heading">"Copy your secret now"</h2>
+            <p class="notice warning">"You will not see this secret again. Store it in your secrets manager; if you lose it, roll it."</p>
+            <div class="field">
+                <label for="revealed-public-key">"Public key"</label>
+                <div class="copy-row">
+                    <input id="revealed-public-key" type="text" readonly=true value=public_key.clone()/>
+                    <CopyButton text=public_key label="Copy public key"/>
+                </div>
+            </div>
+            <div class="field">
+                <label for="revealed-secret">"Secret"</label>
+                <div class="copy-row">
+                    <input id="revealed-secret" type="text" readonly=true value=secret.clone() autocomplete="off" spellcheck="false"/>
+                    <CopyButton text=secret label="Copy secret"/>
+                </div>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn CopyButton(text: String, label: &'static str) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let clipboard = leptos::prelude::window().navigator().clipboard();
+            let _ = clipboard.write_text(&text);
+            copied.set(true);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &text;
+    };
+    view! {
+        <button type="button" class="button small" on:click=copy aria-label=label>
+            {move || if copied.get() { "Copied" } else { "Copy" }}
+        </button>
+        <span class="sr-only" aria-live="polite">{move || copied.get().then_some("Copied to the clipboard")}</span>
+    }
+}

@@ -1,0 +1,405 @@
+//! Applications on the server: registration, what members and owners may see, and provisioning.
+//!
+//! Registering writes the application, its owner, one queued credential per product ×
+//! environment and one provisioning job per credential in a single transaction. The job worker
+//! then moves each credential from `queued` to `issued` (or `awaiting_approval`) with a
+//! conditional update, so a job that runs twice (a crash after the update, a second instance)
+//! issues nothing twice.
+
+use super::domain::Registration;
+use crate::backend::audit::{self, Actor, Event};
+use crate::backend::entities::{application, application_owner, credential, environment, job, product, user};
+use crate::backend::{AppState, begin_write, mail};
+use crate::partners::service::Membership;
+use chrono::{DateTime, Duration, Utc};
+use rand::Rng as _;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use serde_json::json;
+
+pub const PROVISION_CREDENTIAL: &str = "provision_credential";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApplicationError {
+    #[error("the profile is incomplete")]
+    ProfileIncomplete,
+    #[error("the user belongs to no partner")]
+    NoPartner,
+    #[error("an application with this name exists in the partner")]
+    NameTaken,
+    #[error("unknown or disabled product or environment")]
+    UnknownCatalogueEntry,
+    #[error("no such application for this user")]
+    NotFound,
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+/// Enabled products and environments, in display order.
+pub async fn catalogue(db: &impl ConnectionTrait) -> Result<(Vec<product::Model>, Vec<environment::Model>), DbErr> {
+    let products = product::Entity::find()
+        .filter(product::Column::Enabled.eq(true))
+        .order_by_asc(product::Column::Name)
+        .all(db)
+        .await?;
+    let environments = environment::Entity::find()
+        .filter(environment::Column::Enabled.eq(true))
+        .order_by_asc(environment::Column::Position)
+        .all(db)
+        .await?;
+    Ok((products, environments))
+}
+
+fn public_id() -> String {
+    const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    let mut rng = rand::rngs::OsRng;
+    let random: String = (0..16)
+        .map(|_| char::from(BASE62[rng.gen_range(0..BASE62.len())]))
+        .collect();
+    format!("app_{random}")
+}
+
+#[tracing::instrument(skip_all, fields(user.id = user.id))]
+pub async fn register(
+    state: &AppState,
+    actor: &Actor,
+    user: &user::Model,
+    membership: &Membership,
+    registration: Registration,
+) -> Result<application::Model, ApplicationError> {
+    let (products, environments) = catalogue(&state.db).await?;
+    let chosen_products: Vec<&product::Model> = products
+        .iter()
+        .filter(|p| registration.product_ids.contains(&p.id))
+        .collect();
+    let chosen_environments: Vec<&environment::Model> = environments
+        .iter()
+        .filter(|e| registration.environment_ids.contains(&e.id))
+        .collect();
+    if chosen_products.len() != registration.product_ids.len()
+        || chosen_environments.len() != registration.environment_ids.len()
+    {
+        return Err(ApplicationError::UnknownCatalogueEntry);
+    }
+    let now = Utc::now();
+    let txn = begin_write(&state.db).await?;
+    let taken = application::Entity::find()
+        .filter(application::Column::PartnerId.eq(membership.partner.id))
+        .filter(application::Column::Name.eq(&registration.name))
+        .one(&txn)
+        .await?;
+    if taken.is_some() {
+        return Err(ApplicationError::NameTaken);
+    }
+    let app = application::ActiveModel {
+        public_id: Set(public_id()),
+        partner_id: Set(membership.partner.id),
+        name: Set(registration.name.clone()),
+        app_type: Set(registration.app_type.as_str().into()),
+        auth_method: Set(registration.auth_method.as_str().into()),
+        description: Set(registration.description),
+        site_url: Set(registration.site_url),
+        redirect_urls: Set(serde_json::to_string(&registration.redirect_urls).unwrap_or_else(|_| "[]".into())),
+        status: Set(application::ACTIVE.into()),
+        created_by: Set(Some(user.id)),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            ApplicationError::NameTaken
+        } else {
+            e.into()
+        }
+    })?;
+    application_owner::ActiveModel {
+        application_id: Set(app.id),
+        user_id: Set(user.id),
+        added_at: Set(now),
+    }
+    .insert(&txn)
+    .await?;
+    for product in &chosen_products {
+        for environment in &chosen_environments {
+            queue_credential(&txn, &app, product, environment, now).await?;
+        }
+    }
+    let detail = json!({
+        "name": app.name,
+        "products": chosen_products.iter().map(|p| &p.slug).collect::<Vec<_>>(),
+        "environments": chosen_environments.iter().map(|e| &e.slug).collect::<Vec<_>>(),
+    });
+    audit::record(
+        &txn,
+        actor,
+        Event::new("application.registered", "application", &app.public_id)
+            .partner(app.partner_id)
+            .detail(detail),
+    )
+    .await?;
+    txn.commit().await?;
+    tracing::info!(app.id = app.id, "application registered; provisioning queued");
+    Ok(app)
+}
+
+fn is_unique_violation(error: &DbErr) -> bool {
+    matches!(error.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// A queued credential and the job that will provision it, written together.
+async fn queue_credential(
+    db: &impl ConnectionTrait,
+    app: &application::Model,
+    product: &product::Model,
+    environment: &environment::Model,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let queued = credential::ActiveModel {
+        application_id: Set(app.id),
+        product_id: Set(product.id),
+        environment_id: Set(environment.id),
+        state: Set(credential::QUEUED.into()),
+        public_key: Set(None),
+        secret_hash: Set(None),
+        previous_secret_hash: Set(None),
+        previous_secret_expires_at: Set(None),
+        name: Set(format!("{} · {}", product.name, environment.name)),
+        description: Set(String::new()),
+        enabled: Set(true),
+        rejection_reason: Set(None),
+        created_at: Set(now),
+        issued_at: Set(None),
+        revealed_at: Set(None),
+        revoked_at: Set(None),
+        last_used_at: Set(None),
+        usage_count: Set(0),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    job::ActiveModel {
+        kind: Set(PROVISION_CREDENTIAL.into()),
+        payload: Set(json!({ "credential_id": queued.id }).to_string()),
+        run_after: Set(now),
+        attempts: Set(0),
+        claimed_until: Set(None),
+        done_at: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// The partner's applications, oldest first.
+pub async fn applications_of(db: &impl ConnectionTrait, partner_id: i64) -> Result<Vec<application::Model>, DbErr> {
+    application::Entity::find()
+        .filter(application::Column::PartnerId.eq(partner_id))
+        .order_by_asc(application::Column::Id)
+        .all(db)
+        .await
+}
+
+/// An application of the user's partner, by public id; another partner's id is "not found".
+pub async fn find_in_partner(
+    db: &impl ConnectionTrait,
+    membership: &Membership,
+    public_id: &str,
+) -> Result<application::Model, ApplicationError> {
+    application::Entity::find()
+        .filter(application::Column::PublicId.eq(public_id))
+        .filter(application::Column::PartnerId.eq(membership.partner.id))
+        .one(db)
+        .await?
+        .ok_or(ApplicationError::NotFound)
+}
+
+pub async fn owners_of(db: &impl ConnectionTrait, application_ids: &[i64]) -> Result<Vec<(i64, user::Model)>, DbErr> {
+    let rows = application_owner::Entity::find()
+        .filter(application_owner::Column::ApplicationId.is_in(application_ids.iter().copied()))
+        .order_by_asc(application_owner::Column::AddedAt)
+        .all(db)
+        .await?;
+    let users = user::Entity::find()
+        .filter(user::Column::Id.is_in(rows.iter().map(|r| r.user_id)))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            users
+                .iter()
+                .find(|u| u.id == row.user_id)
+                .map(|u| (row.application_id, u.clone()))
+        })
+        .collect())
+}
+
+pub async fn is_owner(db: &impl ConnectionTrait, application_id: i64, user_id: i64) -> Result<bool, DbErr> {
+    Ok(application_owner::Entity::find_by_id((application_id, user_id))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// Current credentials (everything but revoked) of the given applications.
+pub async fn credentials_of(
+    db: &impl ConnectionTrait,
+    application_ids: &[i64],
+) -> Result<Vec<credential::Model>, DbErr> {
+    credential::Entity::find()
+        .filter(credential::Column::ApplicationId.is_in(application_ids.iter().copied()))
+        .filter(credential::Column::State.ne(credential::REVOKED))
+        .order_by_asc(credential::Column::Id)
+        .all(db)
+        .await
+}
+
+/// How long a worker may hold a claimed job before another instance may take it over.
+const JOB_CLAIM_SECONDS: i64 = 60;
+
+/// Runs up to `batch` due provisioning jobs; returns how many finished.
+pub async fn run_due_jobs(state: &AppState, batch: u64) -> Result<usize, DbErr> {
+    let now = Utc::now();
+    let unclaimed = || {
+        Condition::any()
+            .add(job::Column::ClaimedUntil.is_null())
+            .add(job::Column::ClaimedUntil.lt(now))
+    };
+    let due = job::Entity::find()
+        .filter(job::Column::DoneAt.is_null())
+        .filter(job::Column::RunAfter.lte(now))
+        .filter(unclaimed())
+        .order_by_asc(job::Column::Id)
+        .limit(batch)
+        .all(&state.db)
+        .await?;
+    let mut finished = 0;
+    for due_job in due {
+        let claimed = job::Entity::update_many()
+            .col_expr(
+                job::Column::ClaimedUntil,
+                Expr::value(now + Duration::seconds(JOB_CLAIM_SECONDS)),
+            )
+            .filter(job::Column::Id.eq(due_job.id))
+            .filter(job::Column::DoneAt.is_null())
+            .filter(unclaimed())
+            .exec(&state.db)
+            .await?;
+        if claimed.rows_affected != 1 {
+            continue;
+        }
+        match provision(state, &due_job).await {
+            Ok(()) => finished += 1,
+            Err(error) => {
+                tracing::warn!(job.id = due_job.id, error = %error, "provisioning failed; will retry");
+                let attempts = due_job.attempts + 1;
+                job::Entity::update_many()
+                    .col_expr(job::Column::Attempts, Expr::value(attempts))
+                    .col_expr(job::Column::ClaimedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+                    .col_expr(job::Column::RunAfter, Expr::value(Utc::now() + mail::backoff(attempts)))
+                    .col_expr(job::Column::LastError, Expr::value(error.to_string()))
+                    .filter(job::Column::Id.eq(due_job.id))
+                    .exec(&state.db)
+                    .await?;
+            }
+        }
+    }
+    Ok(finished)
+}
+
+/// Issues one queued credential (or parks it for approval) and marks its job done, together.
+async fn provision(state: &AppState, due_job: &job::Model) -> Result<(), DbErr> {
+    let credential_id = serde_json::from_str::<serde_json::Value>(&due_job.payload)
+        .ok()
+        .and_then(|payload| payload["credential_id"].as_i64())
+        .ok_or_else(|| DbErr::Custom(format!("job {} has no credential id", due_job.id)))?;
+    let now = Utc::now();
+    let txn = begin_write(&state.db).await?;
+    let changed = match credential::Entity::find_by_id(credential_id).one(&txn).await? {
+        Some(queued) if queued.state == credential::QUEUED => {
+            let environment = environment::Entity::find_by_id(queued.environment_id)
+                .one(&txn)
+                .await?
+                .ok_or_else(|| DbErr::RecordNotFound("environment".into()))?;
+            let mut update = credential::Entity::update_many()
+                .filter(credential::Column::Id.eq(queued.id))
+                .filter(credential::Column::State.eq(credential::QUEUED));
+            if environment.needs_approval {
+                update = update.col_expr(credential::Column::State, Expr::value(credential::AWAITING_APPROVAL));
+            } else {
+                update = update
+                    .col_expr(credential::Column::State, Expr::value(credential::ISSUED))
+                    .col_expr(
+                        credential::Column::PublicKey,
+                        Expr::value(crate::credentials::keys::new_public_key(&environment.slug)),
+                    )
+                    .col_expr(credential::Column::IssuedAt, Expr::value(now));
+            }
+            let changed = update.exec(&txn).await?.rows_affected == 1;
+            if changed {
+                let action = if environment.needs_approval {
+                    "credential.awaiting_approval"
+                } else {
+                    "credential.issued"
+                };
+                let app = application::Entity::find_by_id(queued.application_id).one(&txn).await?;
+                let event =
+                    Event::new(action, "credential", queued.id).detail(json!({ "environment": environment.slug }));
+                let event = match &app {
+                    Some(app) => event.partner(app.partner_id),
+                    None => event,
+                };
+                audit::record(&txn, &Actor::default(), event).await?;
+                if let Some(app) = app {
+                    notify_when_ready(state, &txn, &app, now).await?;
+                }
+            }
+            changed
+        }
+        // Already provisioned (a retried job) or revoked meanwhile: nothing to do.
+        _ => false,
+    };
+    job::Entity::update_many()
+        .col_expr(job::Column::DoneAt, Expr::value(now))
+        .filter(job::Column::Id.eq(due_job.id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    tracing::debug!(job.id = due_job.id, changed, "provisioning job done");
+    Ok(())
+}
+
+/// Emails every owner once the application has no queued credential left.
+async fn notify_when_ready(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    app: &application::Model,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let still_queued = credential::Entity::find()
+        .filter(credential::Column::ApplicationId.eq(app.id))
+        .filter(credential::Column::State.eq(credential::QUEUED))
+        .one(db)
+        .await?;
+    if still_queued.is_some() {
+        return Ok(());
+    }
+    for (_, owner) in owners_of(db, &[app.id]).await? {
+        mail::enqueue(
+            db,
+            super::emails::credentials_ready(&state.settings, &owner.email, app),
+            now,
+        )
+        .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,9 @@
+//! Credentials: one per application × API product × environment, with a public key and a secret
+//! that is shown once and stored only as its SHA-256.
+
+pub mod api;
+
+#[cfg(feature = "ssr")]
+pub mod keys;
+#[cfg(feature = "ssr")]
+pub mod service;

@@ -1,0 +1,628 @@
+//! My APIs and credentials: registration rules, provisioning, reveal-once, roll, revoke, and the
+//! permission matrix for everything that takes an application or credential id.
+
+use crate::on_both_databases;
+use crate::support::smtp::SmtpSink;
+use crate::support::{Backend, Browser, PASSWORD, TestApp, TestConfig, verified_user};
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::Value;
+use std::time::Duration;
+
+on_both_databases!(
+    registering_provisions_credentials_and_production_waits_for_approval,
+    registration_enforces_every_rule,
+    a_secret_is_revealed_once_and_stored_only_as_its_hash,
+    revealing_needs_a_recent_password,
+    rolling_keeps_the_old_secret_for_the_chosen_grace_period,
+    revoking_stops_a_credential,
+    only_owners_reach_credentials,
+    a_provisioning_job_that_runs_twice_issues_nothing_twice,
+);
+
+async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    let row = app
+        .db
+        .query_one(Statement::from_string(app.db.get_database_backend(), sql.to_owned()))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+async fn text(app: &TestApp, sql: &str) -> Option<String> {
+    let row = app
+        .db
+        .query_one(Statement::from_string(app.db.get_database_backend(), sql.to_owned()))
+        .await
+        .unwrap()?;
+    row.try_get_by_index::<Option<String>>(0).unwrap()
+}
+
+/// A verified developer with a complete profile, in a company of their domain.
+async fn developer(app: &TestApp, smtp: &SmtpSink, name: &str, email: &str) -> Browser {
+    let browser = verified_user(app, smtp, name, email).await;
+    let saved = browser
+        .call(
+            "save_profile",
+            &[
+                ("full_name", name),
+                ("job_title", ""),
+                ("phone", ""),
+                ("accept_terms", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status(), 200);
+    let company: Value = browser.call("company_overview", &[]).await.json().await.unwrap();
+    if company.get("NoPartner").is_some() {
+        let fields = [
+            ("name", "Acme Ltd"),
+            ("website", ""),
+            ("address", ""),
+            ("country", ""),
+            ("phone", ""),
+            ("description", ""),
+        ];
+        assert_eq!(browser.call("save_company", &fields).await.status(), 200);
+    }
+    browser
+}
+
+async fn catalogue(browser: &Browser) -> (Vec<(i64, String)>, Vec<(i64, String)>) {
+    let options: Value = browser.call("registration_context", &[]).await.json().await.unwrap();
+    let list = |key: &str| {
+        options[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["id"].as_i64().unwrap(), e["name"].as_str().unwrap().to_owned()))
+            .collect()
+    };
+    (list("products"), list("environments"))
+}
+
+/// Registers "Payments Hub" with both products in the named environments; returns its public id.
+async fn register(browser: &Browser, environments: &[&str]) -> String {
+    let (products, all_environments) = catalogue(browser).await;
+    let mut fields: Vec<(String, String)> = vec![
+        ("name".into(), "Payments Hub".into()),
+        ("app_type".into(), "web".into()),
+        ("auth_method".into(), "authorization_code".into()),
+        ("description".into(), "Moves money".into()),
+        ("site_url".into(), "https://acme.example".into()),
+        ("redirect_urls".into(), "https://acme.example/callback".into()),
+    ];
+    fields.extend(products.iter().map(|(id, _)| ("products[]".to_owned(), id.to_string())));
+    fields.extend(
+        all_environments
+            .iter()
+            .filter(|(_, name)| environments.contains(&name.as_str()))
+            .map(|(id, _)| ("environments[]".to_owned(), id.to_string())),
+    );
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let response = browser.call("register_application", &borrowed).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    location
+        .trim_start_matches("/apis/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+async fn details(browser: &Browser, public_id: &str) -> reqwest::Response {
+    browser.call("application_details", &[("public_id", public_id)]).await
+}
+
+/// Waits until the worker has provisioned every credential of the application.
+async fn provisioned(browser: &Browser, public_id: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let app: Value = details(browser, public_id).await.json().await.unwrap();
+        if app["provisioning"] == false {
+            return app;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "provisioning finished");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn credential_id(app: &Value, environment: &str, product: &str) -> String {
+    app["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["environment"] == environment && c["product"] == product)
+        .unwrap_or_else(|| panic!("{product} in {environment}: {app}"))["credential"]["id"]
+        .as_i64()
+        .unwrap()
+        .to_string()
+}
+
+async fn start(backend: Backend) -> (TestApp, SmtpSink, Browser) {
+    let smtp = SmtpSink::start().await;
+    let app = TestApp::spawn(&TestConfig::new(backend, &smtp).await).await;
+    let owner = developer(&app, &smtp, "Ada", "ada@acme.example").await;
+    (app, smtp, owner)
+}
+
+async fn registering_provisions_credentials_and_production_waits_for_approval(backend: Backend) {
+    let (app, smtp, owner) = start(backend).await;
+    let public_id = register(&owner, &["Sandbox", "Development", "Production"]).await;
+    assert!(public_id.starts_with("app_") && public_id.len() == 20, "{public_id}");
+    let provisioned = provisioned(&owner, &public_id).await;
+    let cells = provisioned["credentials"].as_array().unwrap();
+    assert_eq!(cells.len(), 6, "two products × three environments");
+    for cell in cells {
+        let key = cell["credential"]["public_key"].as_str();
+        if cell["environment"] == "Production" {
+            assert_eq!(cell["state"], "awaiting_approval");
+            assert!(key.is_none());
+        } else {
+            assert_eq!(cell["state"], "issued");
+            let prefix = if cell["environment"] == "Sandbox" {
+                "pk_sandbox_"
+            } else {
+                "pk_development_"
+            };
+            assert!(
+                key.unwrap().starts_with(prefix) && key.unwrap().len() == prefix.len() + 22,
+                "{cell}"
+            );
+        }
+    }
+    let mail = smtp
+        .wait_for("ada@acme.example", |m| {
+            m.subject.contains("Credentials for Payments Hub are ready")
+        })
+        .await;
+    assert!(mail.link().ends_with(&format!("/apis/{public_id}")));
+    // The application is listed for the whole partner.
+    let list: Value = owner.call("my_apis", &[]).await.json().await.unwrap();
+    assert_eq!(list["apps"][0]["name"], "Payments Hub");
+    assert_eq!(list["apps"][0]["owners"][0], "Ada");
+    assert!(
+        owner
+            .page(&format!("/apis/{public_id}"))
+            .await
+            .contains("Awaiting approval")
+    );
+    app.stop().await;
+}
+
+async fn registration_enforces_every_rule(backend: Backend) {
+    let (app, smtp, owner) = start(backend).await;
+    let (products, environments) = catalogue(&owner).await;
+    let (product, environment) = (products[0].0.to_string(), environments[0].0.to_string());
+    let attempt = async |browser: &Browser, overrides: &[(&str, &str)]| {
+        let mut fields = vec![
+            ("name", "Payments Hub"),
+            ("app_type", "web"),
+            ("auth_method", "authorization_code"),
+            ("description", ""),
+            ("site_url", ""),
+            ("redirect_urls", "https://acme.example/cb"),
+            ("products[]", product.as_str()),
+            ("environments[]", environment.as_str()),
+        ];
+        for (key, value) in overrides {
+            fields.retain(|(k, _)| k != key);
+            if !value.is_empty() || !key.ends_with("[]") {
+                fields.push((key, value));
+            }
+        }
+        let response = browser.call("register_application", &fields).await;
+        (
+            response.status().as_u16(),
+            response.json::<Value>().await.unwrap_or(Value::Null),
+        )
+    };
+    let field =
+        |answer: &(u16, Value), name: &str| answer.1["Invalid"]["fields"][name].as_str().unwrap_or("").to_owned();
+
+    let answer = attempt(&owner, &[("redirect_urls", "http://acme.example/cb")]).await;
+    assert!(field(&answer, "redirect_urls").contains("https"), "{answer:?}");
+    let answer = attempt(&owner, &[("redirect_urls", "")]).await;
+    assert!(field(&answer, "redirect_urls").contains("at least one"), "{answer:?}");
+    let answer = attempt(&owner, &[("auth_method", "client_credentials")]).await;
+    assert!(field(&answer, "auth_method").contains("service"), "{answer:?}");
+    let answer = attempt(&owner, &[("products[]", ""), ("environments[]", "")]).await;
+    assert!(
+        !field(&answer, "products").is_empty() && !field(&answer, "environments").is_empty(),
+        "{answer:?}"
+    );
+    let answer = attempt(&owner, &[("products[]", "999999")]).await;
+    assert_eq!(answer.0, 422);
+    assert_eq!(attempt(&owner, &[]).await.0, 200);
+    let answer = attempt(&owner, &[]).await;
+    assert!(field(&answer, "name").contains("already"), "{answer:?}");
+    // A service with client credentials needs no redirect URL.
+    let service = attempt(
+        &owner,
+        &[
+            ("name", "Nightly Sync"),
+            ("app_type", "service"),
+            ("auth_method", "client_credentials"),
+            ("redirect_urls", ""),
+        ],
+    )
+    .await;
+    assert_eq!(service.0, 200, "{service:?}");
+
+    // Incomplete profile, no partner: refused with the reason.
+    let fresh = verified_user(&app, &smtp, "Bob", "bob@acme.example").await;
+    let answer = attempt(&fresh, &[("name", "Other")]).await;
+    assert!(
+        answer.1["Invalid"]["form"]
+            .as_str()
+            .unwrap()
+            .contains("Complete your profile"),
+        "{answer:?}"
+    );
+    let gmail = developer(&app, &smtp, "Gail", "gail@gmail.com").await;
+    let answer = attempt(&gmail, &[("name", "Other")]).await;
+    assert!(
+        answer.1["Invalid"]["form"]
+            .as_str()
+            .unwrap()
+            .contains("public email provider"),
+        "{answer:?}"
+    );
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM applications").await, 2);
+    app.stop().await;
+}
+
+async fn a_secret_is_revealed_once_and_stored_only_as_its_hash(backend: Backend) {
+    let (app, _smtp, owner) = start(backend).await;
+    let public_id = register(&owner, &["Sandbox"]).await;
+    let provisioned = provisioned(&owner, &public_id).await;
+    let id = credential_id(&provisioned, "Sandbox", "Digital Banking");
+    let revealed: Value = owner
+        .call("reveal_secret", &[("credential_id", &id)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let secret = revealed["secret"].as_str().unwrap().to_owned();
+    assert!(
+        secret.starts_with("sk_sandbox_") && secret.len() == "sk_sandbox_".len() + 38,
+        "{secret}"
+    );
+    assert!(revealed["public_key"].as_str().unwrap().starts_with("pk_sandbox_"));
+
+    let digest = app::backend::tokens::sha256_hex(&secret);
+    assert_eq!(
+        text(&app, &format!("SELECT secret_hash FROM credentials WHERE id = {id}"))
+            .await
+            .as_deref(),
+        Some(digest.as_str())
+    );
+    for (table, column) in [
+        ("credentials", "secret_hash"),
+        ("audit_events", "detail"),
+        ("outbox", "text_body"),
+        ("outbox", "html_body"),
+        ("sessions", "data"),
+    ] {
+        let found = scalar(
+            &app,
+            &format!("SELECT COUNT(*) FROM {table} WHERE {column} LIKE '%{secret}%'"),
+        )
+        .await;
+        assert_eq!(found, 0, "the secret appears in {table}.{column}");
+    }
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'credential.revealed'"
+        )
+        .await,
+        1
+    );
+
+    let again = owner.call("reveal_secret", &[("credential_id", &id)]).await;
+    assert_eq!(again.status(), 422);
+    assert!(again.text().await.unwrap().contains("cannot be shown again"));
+    let cell: Value = details(&owner, &public_id).await.json().await.unwrap();
+    assert!(cell.to_string().contains("\"revealed\":true"));
+    assert!(!cell.to_string().contains(&secret));
+    app.stop().await;
+}
+
+async fn revealing_needs_a_recent_password(backend: Backend) {
+    let (app, _smtp, owner) = start(backend).await;
+    let public_id = register(&owner, &["Sandbox"]).await;
+    let id = credential_id(&provisioned(&owner, &public_id).await, "Sandbox", "Digital Banking");
+    // Sixteen minutes after the password was last entered.
+    let session = owner.session_cookie().unwrap();
+    let row = text(&app, &format!("SELECT data FROM sessions WHERE id = '{session}'"))
+        .await
+        .unwrap();
+    let mut data: Value = serde_json::from_str(&row).unwrap();
+    data["reauth_at"] = (chrono::Utc::now().timestamp() - 16 * 60).into();
+    app.db
+        .execute_unprepared(&format!("UPDATE sessions SET data = '{data}' WHERE id = '{session}'"))
+        .await
+        .unwrap();
+
+    let without = owner.call("reveal_secret", &[("credential_id", &id)]).await;
+    assert_eq!(without.status(), 422);
+    assert!(without.text().await.unwrap().contains("Enter your password"));
+    let wrong = owner
+        .call(
+            "reveal_secret",
+            &[("credential_id", &id), ("password", "not my password")],
+        )
+        .await;
+    assert_eq!(wrong.status(), 422);
+    assert!(
+        text(&app, &format!("SELECT secret_hash FROM credentials WHERE id = {id}"))
+            .await
+            .is_none()
+    );
+    let right = owner
+        .call("reveal_secret", &[("credential_id", &id), ("password", PASSWORD)])
+        .await;
+    assert_eq!(right.status(), 200);
+    app.stop().await;
+}
+
+async fn rolling_keeps_the_old_secret_for_the_chosen_grace_period(backend: Backend) {
+    let (app, _smtp, owner) = start(backend).await;
+    let public_id = register(&owner, &["Sandbox"]).await;
+    let id = credential_id(&provisioned(&owner, &public_id).await, "Sandbox", "Digital Banking");
+    let first: Value = owner
+        .call("reveal_secret", &[("credential_id", &id)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let first_hash = app::backend::tokens::sha256_hex(first["secret"].as_str().unwrap());
+
+    let rolled = owner
+        .call("roll_secret", &[("credential_id", &id), ("grace", "1h")])
+        .await;
+    assert_eq!(rolled.status(), 200);
+    let second: Value = rolled.json().await.unwrap();
+    assert_ne!(second["secret"], first["secret"]);
+    let select = |column: &str| format!("SELECT {column} FROM credentials WHERE id = {id}");
+    assert_eq!(text(&app, &select("previous_secret_hash")).await, Some(first_hash));
+    assert_eq!(
+        text(&app, &select("secret_hash")).await,
+        Some(app::backend::tokens::sha256_hex(second["secret"].as_str().unwrap()))
+    );
+    let grace_seconds = scalar(
+        &app,
+        &match app.db.get_database_backend() {
+            sea_orm::DatabaseBackend::Postgres => format!("SELECT CAST(EXTRACT(EPOCH FROM (previous_secret_expires_at - NOW())) AS BIGINT) FROM credentials WHERE id = {id}"),
+            _ => format!("SELECT CAST((julianday(previous_secret_expires_at) - julianday('now')) * 86400 AS INTEGER) FROM credentials WHERE id = {id}"),
+        },
+    )
+    .await;
+    assert!((3500..=3600).contains(&grace_seconds), "{grace_seconds}");
+
+    assert_eq!(
+        owner
+            .call("roll_secret", &[("credential_id", &id), ("grace", "none")])
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(text(&app, &select("previous_secret_hash")).await, None);
+    assert_eq!(
+        owner
+            .call("roll_secret", &[("credential_id", &id), ("grace", "forever")])
+            .await
+            .status(),
+        422
+    );
+    app.stop().await;
+}
+
+async fn revoking_stops_a_credential(backend: Backend) {
+    let (app, _smtp, owner) = start(backend).await;
+    let public_id = register(&owner, &["Sandbox"]).await;
+    let id = credential_id(&provisioned(&owner, &public_id).await, "Sandbox", "Digital Banking");
+    owner.call("reveal_secret", &[("credential_id", &id)]).await;
+    owner
+        .call("roll_secret", &[("credential_id", &id), ("grace", "7d")])
+        .await;
+    assert_eq!(
+        owner
+            .call("revoke_credential", &[("credential_id", &id)])
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        text(&app, &format!("SELECT state FROM credentials WHERE id = {id}"))
+            .await
+            .as_deref(),
+        Some("revoked")
+    );
+    assert_eq!(
+        text(
+            &app,
+            &format!("SELECT previous_secret_hash FROM credentials WHERE id = {id}")
+        )
+        .await,
+        None
+    );
+    assert_eq!(
+        owner
+            .call("roll_secret", &[("credential_id", &id), ("grace", "none")])
+            .await
+            .status(),
+        422
+    );
+    let app_view: Value = details(&owner, &public_id).await.json().await.unwrap();
+    assert_eq!(
+        app_view["credentials"].as_array().unwrap().len(),
+        1,
+        "the revoked credential leaves the matrix"
+    );
+    app.stop().await;
+}
+
+async fn only_owners_reach_credentials(backend: Backend) {
+    let (app, smtp, owner) = start(backend).await;
+    let public_id = register(&owner, &["Sandbox"]).await;
+    let provisioned = provisioned(&owner, &public_id).await;
+    let id = credential_id(&provisioned, "Sandbox", "Digital Banking");
+
+    let co_owner = developer(&app, &smtp, "Cy", "cy@acme.example").await;
+    app.db
+        .execute_unprepared(&format!(
+            "INSERT INTO application_owners (application_id, user_id, added_at) \
+             SELECT a.id, u.id, a.created_at FROM applications a, users u WHERE a.public_id = '{public_id}' AND u.email_canonical = 'cy@acme.example'"
+        ))
+        .await
+        .unwrap();
+    let member = developer(&app, &smtp, "Mel", "mel@acme.example").await;
+    let admin = developer(&app, &smtp, "Adam", "adam@acme.example").await;
+    let company: Value = owner.call("company_overview", &[]).await.json().await.unwrap();
+    let adam_id = company["Member"]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["email"] == "adam@acme.example")
+        .unwrap()["id"]
+        .to_string();
+    assert_eq!(
+        owner
+            .call("change_member_role", &[("member_id", &adam_id), ("role", "admin")])
+            .await
+            .status(),
+        200
+    );
+    let outsider = developer(&app, &smtp, "Zed", "zed@globex.example").await;
+    let anonymous = app.browser();
+
+    // Owners see credential fields; members (admins included) see the application without them.
+    for (who, browser) in [("owner", &owner), ("co-owner", &co_owner)] {
+        let view: Value = details(browser, &public_id).await.json().await.unwrap();
+        assert_eq!(view["is_owner"], true, "{who}");
+        assert!(view["credentials"][0]["credential"]["public_key"].is_string(), "{who}");
+    }
+    for (who, browser) in [("partner admin", &admin), ("member", &member)] {
+        let response = details(browser, &public_id).await;
+        assert_eq!(response.status(), 200, "{who}");
+        let body = response.text().await.unwrap();
+        assert!(
+            !body.contains("pk_sandbox_") && body.contains("\"credential\":null"),
+            "{who}: {body}"
+        );
+        let list = browser.call("my_apis", &[]).await.text().await.unwrap();
+        assert!(list.contains("Payments Hub") && !list.contains("pk_"), "{who}");
+    }
+    assert_eq!(details(&outsider, &public_id).await.status(), 404);
+    assert_eq!(details(&anonymous, &public_id).await.status(), 401);
+
+    // Acting on the credential: non-owners get exactly what a missing id gets.
+    let missing = outsider.call("revoke_credential", &[("credential_id", "999999")]).await;
+    let (missing_status, missing_body) = (missing.status(), missing.text().await.unwrap());
+    for (who, browser) in [
+        ("partner admin", &admin),
+        ("member", &member),
+        ("other partner", &outsider),
+    ] {
+        for (endpoint, fields) in [
+            (
+                "reveal_secret",
+                vec![("credential_id", id.as_str()), ("password", PASSWORD)],
+            ),
+            (
+                "roll_secret",
+                vec![
+                    ("credential_id", id.as_str()),
+                    ("grace", "none"),
+                    ("password", PASSWORD),
+                ],
+            ),
+            ("revoke_credential", vec![("credential_id", id.as_str())]),
+        ] {
+            let response = browser.call(endpoint, &fields).await;
+            assert_eq!(response.status(), missing_status, "{who} {endpoint}");
+            assert_eq!(response.text().await.unwrap(), missing_body, "{who} {endpoint}");
+        }
+    }
+    for endpoint in ["reveal_secret", "revoke_credential"] {
+        assert_eq!(
+            anonymous
+                .call(endpoint, &[("credential_id", id.as_str())])
+                .await
+                .status(),
+            401
+        );
+    }
+    assert_eq!(
+        text(&app, &format!("SELECT secret_hash FROM credentials WHERE id = {id}")).await,
+        None,
+        "nothing changed"
+    );
+    assert_eq!(
+        text(&app, &format!("SELECT state FROM credentials WHERE id = {id}"))
+            .await
+            .as_deref(),
+        Some("issued")
+    );
+    // The co-owner can.
+    assert_eq!(
+        co_owner.call("reveal_secret", &[("credential_id", &id)]).await.status(),
+        200
+    );
+    app.stop().await;
+}
+
+async fn a_provisioning_job_that_runs_twice_issues_nothing_twice(backend: Backend) {
+    let (app, _smtp, owner) = start(backend).await;
+    let public_id = register(&owner, &["Sandbox", "Production"]).await;
+    provisioned(&owner, &public_id).await;
+    let keys_before = text(
+        &app,
+        "SELECT public_key FROM credentials WHERE public_key IS NOT NULL ORDER BY id LIMIT 1",
+    )
+    .await;
+    let issued_before = scalar(
+        &app,
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'credential.issued'",
+    )
+    .await;
+    assert_eq!(issued_before, 2);
+    // The worker died after doing the work but before recording it: every job runs again.
+    app.db
+        .execute_unprepared("UPDATE jobs SET done_at = NULL, claimed_until = NULL")
+        .await
+        .unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while scalar(&app, "SELECT COUNT(*) FROM jobs WHERE done_at IS NULL").await > 0 {
+        assert!(tokio::time::Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        text(
+            &app,
+            "SELECT public_key FROM credentials WHERE public_key IS NOT NULL ORDER BY id LIMIT 1"
+        )
+        .await,
+        keys_before
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'credential.issued'"
+        )
+        .await,
+        issued_before
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM credentials WHERE state = 'awaiting_approval'"
+        )
+        .await,
+        2
+    );
+    app.stop().await;
+}
