@@ -17,6 +17,7 @@ on_both_databases!(
     revoking_stops_a_credential,
     only_owners_reach_credentials,
     a_provisioning_job_that_runs_twice_issues_nothing_twice,
+    without_javascript_a_revealed_secret_comes_back_on_a_page_that_is_not_stored,
 );
 
 async fn scalar(app: &TestApp, sql: &str) -> i64 {
@@ -624,5 +625,36 @@ async fn a_provisioning_job_that_runs_twice_issues_nothing_twice(backend: Backen
         .await,
         2
     );
+    app.stop().await;
+}
+
+async fn without_javascript_a_revealed_secret_comes_back_on_a_page_that_is_not_stored(backend: Backend) {
+    let (app, _smtp, owner) = start(backend).await;
+    let public_id = register(&owner, &["Sandbox"]).await;
+    let id = credential_id(&provisioned(&owner, &public_id).await, "Sandbox", "Digital Banking");
+    let response = owner
+        .submit(
+            &format!("/apis/{public_id}"),
+            "reveal_secret",
+            &[("credential_id", &id), ("password", "")],
+        )
+        .await;
+    // Not the usual redirect back: the secret would be lost with it.
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let page = response.text().await.unwrap();
+    let secret = page
+        .split("value=\"sk_sandbox_")
+        .nth(1)
+        .expect("the secret is on the page")
+        .split('"')
+        .next()
+        .unwrap();
+    let secret = format!("sk_sandbox_{secret}");
+    assert_eq!(
+        text(&app, &format!("SELECT secret_hash FROM credentials WHERE id = {id}")).await,
+        Some(app::backend::tokens::sha256_hex(&secret))
+    );
+    assert!(page.contains("You will not see this secret again"));
     app.stop().await;
 }

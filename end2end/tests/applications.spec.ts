@@ -1,0 +1,73 @@
+import { expect, test, type Page } from '@playwright/test';
+import { freshDomain, verifiedUser } from './support';
+
+async function completeProfileAndCompany(page: Page, company: string) {
+  await page.goto('/profile');
+  await page.getByLabel('I accept the terms and conditions').check();
+  await page.getByRole('button', { name: 'Save profile' }).click();
+  await expect(page.getByText('Profile saved.')).toBeVisible();
+  await page.goto('/company');
+  if (await page.getByRole('heading', { name: 'Set up your company' }).isVisible()) {
+    await page.getByLabel('Company name').fill(company);
+    await page.getByRole('button', { name: 'Save company' }).click();
+    await expect(page.getByText('Company saved.')).toBeVisible();
+  }
+}
+
+test('an owner registers an application, sees sandbox issued and production waiting, and reveals a secret once', async ({ browser }) => {
+  const domain = freshDomain();
+  const context = await browser.newContext();
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const page = await context.newPage();
+  await verifiedUser(page, 'Ada Lovelace', `ada@${domain}`);
+  await completeProfileAndCompany(page, 'Analytical Engines');
+
+  await page.getByRole('link', { name: 'My APIs' }).click();
+  await page.getByRole('link', { name: 'Register application' }).click();
+  await page.getByLabel('Application name').fill('Payments Hub');
+  await page.getByLabel('Application type').selectOption('web');
+  await page.getByLabel('Authentication').selectOption('authorization_code');
+  await page.getByLabel('Description').fill('Moves money between accounts.');
+  await page.getByLabel('Redirect URLs').fill('http://insecure.example/callback');
+  await page.getByLabel('Digital Banking').check();
+  await page.getByLabel('Digital Account Opening').check();
+  await page.getByLabel('Sandbox').check();
+  await page.getByLabel('Development').check();
+  await page.getByLabel('Production').check();
+  await page.getByRole('button', { name: 'Register application' }).click();
+  await expect(page.locator('#field-redirect_urls-error')).toContainText('must use https');
+
+  await page.getByLabel('Redirect URLs').fill('https://payments.example/callback');
+  await page.getByRole('button', { name: 'Register application' }).click();
+  await expect(page.getByRole('heading', { name: 'Payments Hub' })).toBeVisible();
+
+  // The page updates by itself as the worker provisions: no reload.
+  const rows = page.getByRole('row');
+  await expect(rows.filter({ hasText: 'Sandbox' }).filter({ hasText: 'Digital Banking' })).toContainText('Issued');
+  await expect(rows.filter({ hasText: 'Production' }).first()).toContainText('Awaiting approval');
+  await expect(page.getByText('pk_sandbox_').first()).toBeVisible();
+
+  await page.getByLabel('Reveal secret: Digital Banking · Sandbox').click();
+  await page.getByRole('button', { name: 'Reveal secret', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Copy your secret now' })).toBeVisible();
+  await expect(page.getByText('You will not see this secret again')).toBeVisible();
+  const secret = await page.getByLabel('Secret', { exact: true }).inputValue();
+  expect(secret).toMatch(/^sk_sandbox_[0-9A-Za-z]{38}$/);
+  await page.getByRole('button', { name: 'Copy secret' }).click();
+  await expect(page.getByRole('button', { name: 'Copy secret' })).toHaveText('Copied');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+
+  // Once revealed, the secret is gone from the page after a reload, and cannot be revealed again.
+  await page.reload();
+  await expect(page.getByText(secret)).toHaveCount(0);
+  await expect(page.getByLabel('Reveal secret: Digital Banking · Sandbox')).toHaveCount(0);
+
+  // A colleague who is not an owner sees the application but no credentials.
+  const colleague = await (await browser.newContext()).newPage();
+  await verifiedUser(colleague, 'Charles Babbage', `charles@${domain}`);
+  await colleague.getByRole('link', { name: 'My APIs' }).click();
+  await colleague.getByRole('link', { name: 'Payments Hub' }).click();
+  await expect(colleague.getByText("Only the application's owners see its credentials.")).toBeVisible();
+  await expect(colleague.getByText('pk_sandbox_')).toHaveCount(0);
+  await expect(colleague.getByRole('button', { name: /Reveal secret/ })).toHaveCount(0);
+});
