@@ -5,6 +5,7 @@
 #![recursion_limit = "256"]
 
 pub mod accounts;
+pub mod admin;
 pub mod applications;
 #[cfg(feature = "ssr")]
 pub mod backend;
@@ -14,6 +15,7 @@ pub mod partners;
 pub mod ui;
 
 use accounts::pages::*;
+use admin::pages::AdminPage;
 use applications::pages::{ApplicationPage, MyApisPage, RegisterApplicationPage};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -88,6 +90,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/apis") view=MyApisPage ssr=ssr.clone()/>
                     <Route path=path!("/apis/new") view=RegisterApplicationPage ssr=ssr.clone()/>
                     <Route path=path!("/apis/:id") view=ApplicationPage ssr=ssr.clone()/>
+                    <Route path=path!("/admin") view=AdminPage ssr=ssr.clone()/>
                 </Routes>
             </ui::Layout>
         </Router>

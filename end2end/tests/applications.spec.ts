@@ -14,7 +14,7 @@ async function completeProfileAndCompany(page: Page, company: string) {
   }
 }
 
-test('an owner registers an application, sees sandbox issued and production waiting, and reveals a secret once', async ({ browser }) => {
+test('an owner registers an application, reveals a sandbox secret once, and an operator approves production', async ({ browser }) => {
   const domain = freshDomain();
   const context = await browser.newContext();
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
@@ -61,6 +61,17 @@ test('an owner registers an application, sees sandbox issued and production wait
   await page.reload();
   await expect(page.getByText(secret)).toHaveCount(0);
   await expect(page.getByLabel('Reveal secret: Digital Banking · Sandbox')).toHaveCount(0);
+
+  // An operator approves production for one product; the owner's page shows it issued.
+  const operator = await (await browser.newContext()).newPage();
+  await verifiedUser(operator, 'Olive Operator', process.env.PORTICO_E2E_OPERATOR ?? 'ops@operators.example');
+  await expect(operator.getByText('Operator', { exact: true })).toBeVisible();
+  await operator.getByRole('link', { name: 'Admin' }).click();
+  await operator.getByRole('button', { name: /^Approve Digital Banking · Production for Payments Hub/ }).click();
+  await expect(operator.getByRole('button', { name: /^Approve Digital Banking · Production for Payments Hub/ })).toHaveCount(0);
+  await page.reload();
+  await expect(rows.filter({ hasText: 'Production' }).filter({ hasText: 'Digital Banking' })).toContainText('Issued');
+  await expect(page.getByText('pk_production_')).toBeVisible();
 
   // A colleague who is not an owner sees the application but no credentials.
   const colleague = await (await browser.newContext()).newPage();

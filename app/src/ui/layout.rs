@@ -22,6 +22,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                                 <li><A href="/profile">"Profile"</A></li>
                                 <li><A href="/apis">"My APIs"</A></li>
                                 <li><A href="/company">"Company"</A></li>
+                                {viewer.is_operator.then(|| view! { <li><A href="/admin">"Admin"</A></li> })}
                                 <li class="viewer">
                                     <span class="viewer-name">{viewer.full_name.clone()}</span>
                                     {viewer.is_operator.then(|| view! { <span class="badge" title="Portal operator">"Operator"</span> })}

@@ -18,6 +18,7 @@ on_both_databases!(
     only_owners_reach_credentials,
     a_provisioning_job_that_runs_twice_issues_nothing_twice,
     without_javascript_a_revealed_secret_comes_back_on_a_page_that_is_not_stored,
+    operators_approve_or_reject_production_and_owners_are_told,
 );
 
 async fn scalar(app: &TestApp, sql: &str) -> i64 {
@@ -656,5 +657,94 @@ async fn without_javascript_a_revealed_secret_comes_back_on_a_page_that_is_not_s
         Some(app::backend::tokens::sha256_hex(&secret))
     );
     assert!(page.contains("You will not see this secret again"));
+    app.stop().await;
+}
+
+async fn operators_approve_or_reject_production_and_owners_are_told(backend: Backend) {
+    let smtp = SmtpSink::start().await;
+    let mut config = TestConfig::new(backend, &smtp).await;
+    config.admin_emails = vec!["ops@provider.example".into()];
+    let app = TestApp::spawn(&config).await;
+    let owner = developer(&app, &smtp, "Ada", "ada@acme.example").await;
+    let public_id = register(&owner, &["Production"]).await;
+    provisioned(&owner, &public_id).await;
+    let operator = verified_user(&app, &smtp, "Olive", "ops@provider.example").await;
+
+    let overview: Value = operator.call("admin_overview", &[]).await.json().await.unwrap();
+    let queue = overview["approvals"].as_array().unwrap();
+    assert_eq!(queue.len(), 2);
+    assert_eq!(queue[0]["application"], "Payments Hub");
+    assert_eq!(overview["partners"][0]["domain"], "acme.example");
+    let (first, second) = (
+        queue[0]["credential_id"].to_string(),
+        queue[1]["credential_id"].to_string(),
+    );
+
+    // Owners and other developers cannot decide, and do not learn the area exists.
+    assert_eq!(owner.call("admin_overview", &[]).await.status(), 404);
+    assert_eq!(
+        owner
+            .call("decide_approval", &[("credential_id", &first), ("decision", "approve")])
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM credentials WHERE state = 'awaiting_approval'"
+        )
+        .await,
+        2
+    );
+
+    assert_eq!(
+        operator
+            .call("decide_approval", &[("credential_id", &first), ("decision", "approve")])
+            .await
+            .status(),
+        200
+    );
+    let key = text(&app, &format!("SELECT public_key FROM credentials WHERE id = {first}"))
+        .await
+        .unwrap();
+    assert!(key.starts_with("pk_production_"), "{key}");
+    smtp.wait_for("ada@acme.example", |m| m.subject.contains("approved"))
+        .await;
+
+    let no_reason = operator
+        .call("decide_approval", &[("credential_id", &second), ("decision", "reject")])
+        .await;
+    assert_eq!(no_reason.status(), 422);
+    let rejected = operator
+        .call(
+            "decide_approval",
+            &[
+                ("credential_id", &second),
+                ("decision", "reject"),
+                ("reason", "No production contract yet"),
+            ],
+        )
+        .await;
+    assert_eq!(rejected.status(), 200);
+    assert_eq!(
+        text(&app, &format!("SELECT state FROM credentials WHERE id = {second}"))
+            .await
+            .as_deref(),
+        Some("rejected")
+    );
+    let mail = smtp
+        .wait_for("ada@acme.example", |m| m.subject.contains("rejected"))
+        .await;
+    assert!(mail.text.contains("No production contract yet"));
+    // Deciding twice finds nothing waiting.
+    assert_eq!(
+        operator
+            .call("decide_approval", &[("credential_id", &first), ("decision", "approve")])
+            .await
+            .status(),
+        404
+    );
+    assert!(operator.page("/admin").await.contains("Nothing is waiting."));
     app.stop().await;
 }
