@@ -67,6 +67,13 @@ pub struct CredentialCell {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerRow {
+    pub user_id: i64,
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppDetails {
     pub public_id: String,
     pub name: String,
@@ -76,8 +83,10 @@ pub struct AppDetails {
     pub site_url: Option<String>,
     pub redirect_urls: Vec<String>,
     pub status: String,
-    pub owners: Vec<String>,
+    pub owners: Vec<OwnerRow>,
     pub is_owner: bool,
+    /// Owners and partner admins manage who owns the application.
+    pub can_manage_owners: bool,
     pub credentials: Vec<CredentialCell>,
     /// Whether provisioning is still running, so the page knows to look again.
     pub provisioning: bool,
@@ -106,6 +115,21 @@ mod ssr {
             ),
             ApplicationError::NotFound => AppError::NotFound,
             other => internal("application operation failed", other),
+        }
+    }
+
+    pub fn ownership_error(error: service::OwnershipError) -> AppError {
+        use service::OwnershipError;
+        match error {
+            OwnershipError::NotAMember => {
+                AppError::invalid_field("email", "Only members of your company can be co-owners.")
+            }
+            OwnershipError::AlreadyOwner => AppError::invalid_field("email", "This person is already an owner."),
+            OwnershipError::LastOwner => {
+                AppError::invalid_form("An application needs at least one owner. Add another owner first.")
+            }
+            OwnershipError::NotFound => AppError::NotFound,
+            other => internal("ownership change failed", other),
         }
     }
 
@@ -336,8 +360,104 @@ pub async fn application_details(public_id: String) -> Result<AppDetails, AppErr
         site_url: app.site_url,
         redirect_urls: serde_json::from_str(&app.redirect_urls).unwrap_or_default(),
         status: app.status,
-        owners: owners.into_iter().map(|(_, u)| u.full_name).collect(),
+        owners: owners
+            .into_iter()
+            .map(|(_, u)| OwnerRow {
+                user_id: u.id,
+                name: u.full_name,
+                email: u.email,
+            })
+            .collect(),
         is_owner,
+        can_manage_owners: is_owner || membership.member.is_admin(),
         credentials: cells.into_iter().map(|(_, cell)| cell).collect(),
     })
+}
+
+#[server(endpoint = "set_application_active")]
+pub async fn set_application_active(public_id: String, active: String) -> Result<(), AppError> {
+    use ssr::*;
+    let state = state()?;
+    let session = session().await?;
+    let user = require_user(&state, &session).await?;
+    let (app, _) = service::require_owned(&state.db, &user, &public_id)
+        .await
+        .map_err(application_error)?;
+    let active = match active.as_str() {
+        "true" => true,
+        "false" => false,
+        _ => return Err(AppError::invalid_form("Choose deactivate or restore.")),
+    };
+    service::set_active(&state, &actor(Some(user.id)).await, &app, active)
+        .await
+        .map_err(application_error)?;
+    leptos_axum::redirect(&format!("/apis/{}", app.public_id));
+    Ok(())
+}
+
+#[server(endpoint = "delete_application")]
+pub async fn delete_application(public_id: String, confirm_name: String) -> Result<(), AppError> {
+    use ssr::*;
+    let state = state()?;
+    let session = session().await?;
+    let user = require_user(&state, &session).await?;
+    let (app, _) = service::require_owned(&state.db, &user, &public_id)
+        .await
+        .map_err(application_error)?;
+    if confirm_name.trim() != app.name {
+        return Err(AppError::invalid_field(
+            "confirm_name",
+            format!("Type {} exactly to confirm.", app.name),
+        ));
+    }
+    service::delete(&state, &actor(Some(user.id)).await, &app)
+        .await
+        .map_err(application_error)?;
+    leptos_axum::redirect("/apis?deleted=1");
+    Ok(())
+}
+
+/// Adds a co-owner: a member of the company directly, a colleague without an account (or not yet a
+/// member) through an invitation that makes them co-owner when they accept.
+#[server(endpoint = "add_co_owner")]
+pub async fn add_co_owner(public_id: String, email: String) -> Result<(), AppError> {
+    use ssr::*;
+    let state = state()?;
+    let session = session().await?;
+    let user = require_user(&state, &session).await?;
+    let (app, membership) = service::require_owner_or_partner_admin(&state.db, &user, &public_id)
+        .await
+        .map_err(application_error)?;
+    let email =
+        crate::accounts::email::Email::parse(&email).map_err(|e| AppError::invalid_field("email", e.to_string()))?;
+    let actor = actor(Some(user.id)).await;
+    match service::add_owner(&state, &actor, &app, &email).await {
+        Ok(()) => {}
+        Err(service::OwnershipError::NotAMember) => {
+            crate::partners::service::invite(&state, &actor, &user, &membership, &email, &[app.id])
+                .await
+                .map_err(crate::partners::api::partner_error)?;
+            leptos_axum::redirect(&format!("/apis/{}?invited=1", app.public_id));
+            return Ok(());
+        }
+        Err(other) => return Err(ownership_error(other)),
+    }
+    leptos_axum::redirect(&format!("/apis/{}?owner_added=1", app.public_id));
+    Ok(())
+}
+
+#[server(endpoint = "remove_co_owner")]
+pub async fn remove_co_owner(public_id: String, user_id: i64) -> Result<(), AppError> {
+    use ssr::*;
+    let state = state()?;
+    let session = session().await?;
+    let user = require_user(&state, &session).await?;
+    let (app, _) = service::require_owner_or_partner_admin(&state.db, &user, &public_id)
+        .await
+        .map_err(application_error)?;
+    service::remove_owner(&state, &actor(Some(user.id)).await, &app, user_id)
+        .await
+        .map_err(ownership_error)?;
+    leptos_axum::redirect(&format!("/apis/{}", app.public_id));
+    Ok(())
 }

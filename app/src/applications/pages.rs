@@ -35,12 +35,14 @@ fn type_label(app_type: &str) -> &'static str {
 #[component]
 pub fn MyApisPage() -> impl IntoView {
     let apis = Resource::new(|| (), |_| my_apis());
+    let deleted = use_query_map().read_untracked().get("deleted").is_some();
     view! {
         <Title text="My APIs"/>
         <div class="page-heading">
             <h1>"My APIs"</h1>
             <A href="/apis/new" attr:class="button primary">"Register application"</A>
         </div>
+        {deleted.then(|| view! { <p class="notice" role="status">"Application deleted. Its credentials were revoked."</p> })}
         <Suspense fallback=|| view! { <p class="muted" role="status">"Loading applications…"</p> }>
             {move || apis.get().map(|apis| match apis {
                 Err(AppError::Unauthenticated) => view! { <Redirect path="/signin"/> }.into_any(),
@@ -202,17 +204,18 @@ pub fn ApplicationPage() -> impl IntoView {
     let reveal = ServerAction::<RevealSecret>::new();
     let roll = ServerAction::<RollSecret>::new();
     let revoke = ServerAction::<RevokeCredential>::new();
+    let actions = LifecycleActions {
+        set_active: ServerAction::new(),
+        delete: ServerAction::new(),
+        add_owner: ServerAction::new(),
+        remove_owner: ServerAction::new(),
+    };
     // Looked at again after every action, and every two seconds while provisioning runs.
     let tick = RwSignal::new(0u32);
     let details = Resource::new(
         move || {
-            (
-                public_id(),
-                tick.get(),
-                reveal.version().get(),
-                roll.version().get(),
-                revoke.version().get(),
-            )
+            let versions = reveal.version().get() + roll.version().get() + revoke.version().get() + actions.completed();
+            (public_id(), tick.get(), versions)
         },
         |(id, ..)| application_details(id),
     );
@@ -250,12 +253,13 @@ pub fn ApplicationPage() -> impl IntoView {
                             <dt>"Type"</dt><dd>{type_label(&app.app_type)}</dd>
                             <dt>"Authentication"</dt><dd>{if app.auth_method == "client_credentials" { "Client credentials" } else { "Authorization code" }}</dd>
                             <dt>"Status"</dt><dd>{if app.status == "active" { "Active" } else { "Deactivated" }}</dd>
-                            <dt>"Owners"</dt><dd>{app.owners.join(", ")}</dd>
                             {(!app.description.is_empty()).then(|| view! { <dt>"Description"</dt><dd>{app.description.clone()}</dd> })}
                             {app.site_url.clone().map(|url| view! { <dt>"Site URL"</dt><dd>{url}</dd> })}
                             {(!app.redirect_urls.is_empty()).then(|| view! { <dt>"Redirect URLs"</dt><dd>{app.redirect_urls.join(" · ")}</dd> })}
                         </dl>
                     </section>
+                    <OwnersCard public_id=app.public_id.clone() owners=app.owners.clone() can_manage=app.can_manage_owners actions/>
+                    {app.is_owner.then(|| view! { <LifecycleCard public_id=app.public_id.clone() name=app.name.clone() active=app.status == "active" actions/> })}
                 }.into_any(),
             })}
         </Transition>
@@ -429,5 +433,124 @@ fn CopyButton(text: String, label: &'static str) -> impl IntoView {
             {move || if copied.get() { "Copied" } else { "Copy" }}
         </button>
         <span class="sr-only" aria-live="polite">{move || copied.get().then_some("Copied to the clipboard")}</span>
+    }
+}
+
+/// The application page's actions on the application itself.
+#[derive(Clone, Copy)]
+struct LifecycleActions {
+    set_active: ServerAction<SetApplicationActive>,
+    delete: ServerAction<DeleteApplication>,
+    add_owner: ServerAction<AddCoOwner>,
+    remove_owner: ServerAction<RemoveCoOwner>,
+}
+
+impl LifecycleActions {
+    fn completed(&self) -> usize {
+        self.set_active.version().get()
+            + self.delete.version().get()
+            + self.add_owner.version().get()
+            + self.remove_owner.version().get()
+    }
+}
+
+#[component]
+fn OwnersCard(public_id: String, owners: Vec<OwnerRow>, can_manage: bool, actions: LifecycleActions) -> impl IntoView {
+    let LifecycleActions {
+        add_owner,
+        remove_owner,
+        ..
+    } = actions;
+    let invited = use_query_map().read_untracked().get("invited").is_some();
+    let rows = owners
+        .into_iter()
+        .map(|owner| {
+            let remove = can_manage.then(|| {
+                let (public_id, user_id) = (public_id.clone(), owner.user_id.to_string());
+                let label = format!("Remove {} as owner", owner.name);
+                view! {
+                    <ActionForm action=remove_owner attr:class="inline-form">
+                        <input type="hidden" name="public_id" value=public_id/>
+                        <input type="hidden" name="user_id" value=user_id/>
+                        <button type="submit" class="button small danger" aria-label=label>"Remove"</button>
+                    </ActionForm>
+                }
+            });
+            view! { <li><span>{format!("{} ({})", owner.name, owner.email)}</span>{remove}</li> }
+        })
+        .collect_view();
+    view! {
+        <section class="card">
+            <h2>"Owners"</h2>
+            {invited.then(|| view! { <p class="notice" role="status">"Invitation sent: they become a co-owner when they accept."</p> })}
+            <FormFlashLoader endpoint="remove_co_owner" children=move |flash| {
+                let error = action_error(remove_owner, &flash);
+                view! { <FormAlert error=error/> }
+            }/>
+            <ul class="plain-list">{rows}</ul>
+            {can_manage.then(|| view! {
+                <FormFlashLoader endpoint="add_co_owner" children=move |flash| {
+                    let error = action_error(add_owner, &flash);
+                    let public_id = public_id.clone();
+                    view! {
+                        <ActionForm action=add_owner attr:class="form" attr:novalidate=true>
+                            <FormAlert error=error/>
+                            <input type="hidden" name="public_id" value=public_id/>
+                            <TextField label="Co-owner email" name="email" input_type="email" hint="A colleague at your company's domain. Members are added at once; others are invited." value=initial_value(&flash, "email", "") error=error/>
+                            <SubmitButton label="Invite co-owner" busy_label="Adding…" pending=add_owner.pending().into()/>
+                        </ActionForm>
+                    }
+                }/>
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn LifecycleCard(public_id: String, name: String, active: bool, actions: LifecycleActions) -> impl IntoView {
+    let LifecycleActions { set_active, delete, .. } = actions;
+    let (toggle_id, delete_id) = (public_id.clone(), public_id);
+    let (button, note) = if active {
+        (
+            "Deactivate",
+            "Deactivating stops every credential of this application at once. You can restore it later.",
+        )
+    } else {
+        (
+            "Restore",
+            "This application is deactivated: none of its credentials work. Restoring brings them back.",
+        )
+    };
+    let confirm_label = format!("Type {name} to confirm");
+    view! {
+        <section class="card">
+            <h2>"Application status"</h2>
+            <p>{note}</p>
+            <ActionForm action=set_active attr:class="inline-form">
+                <input type="hidden" name="public_id" value=toggle_id/>
+                <input type="hidden" name="active" value=if active { "false" } else { "true" }/>
+                <button type="submit" class=if active { "button danger" } else { "button" }>{button}</button>
+            </ActionForm>
+            <details class="confirm danger-zone">
+                <summary class="button danger">"Delete application"</summary>
+                <div class="confirm-body">
+                    <p>"Deleting is permanent: every credential is revoked at once and the application cannot be restored. The audit log keeps a record."</p>
+                    <FormFlashLoader endpoint="delete_application" children=move |flash| {
+                        let error = action_error(delete, &flash);
+                        let (delete_id, confirm_label) = (delete_id.clone(), confirm_label.clone());
+                        let message = move || error.get().and_then(|e| e.field_message("confirm_name"));
+                        view! {
+                            <ActionForm action=delete attr:class="form compact" attr:novalidate=true>
+                                <input type="hidden" name="public_id" value=delete_id/>
+                                <label for="field-confirm_name">{confirm_label}</label>
+                                <input id="field-confirm_name" type="text" name="confirm_name" autocomplete="off" aria-describedby="field-confirm_name-error"/>
+                                <p class="field-error" id="field-confirm_name-error">{message}</p>
+                                <button type="submit" class="button danger">"Delete forever"</button>
+                            </ActionForm>
+                        }
+                    }/>
+                </div>
+            </details>
+        </section>
     }
 }

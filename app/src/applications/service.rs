@@ -403,3 +403,260 @@ async fn notify_when_ready(
     }
     Ok(())
 }
+
+/// An application the user may manage: they own it, and are still an active member of its partner.
+pub async fn require_owned(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    public_id: &str,
+) -> Result<(application::Model, Membership), ApplicationError> {
+    let membership = crate::partners::service::require_member(db, user)
+        .await
+        .map_err(|_| ApplicationError::NotFound)?;
+    let app = find_in_partner(db, &membership, public_id).await?;
+    if !is_owner(db, app.id, user.id).await? {
+        return Err(ApplicationError::NotFound);
+    }
+    Ok((app, membership))
+}
+
+/// Owners manage everything; partner admins may also manage who owns an application.
+pub async fn require_owner_or_partner_admin(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    public_id: &str,
+) -> Result<(application::Model, Membership), ApplicationError> {
+    let membership = crate::partners::service::require_member(db, user)
+        .await
+        .map_err(|_| ApplicationError::NotFound)?;
+    let app = find_in_partner(db, &membership, public_id).await?;
+    if !membership.member.is_admin() && !is_owner(db, app.id, user.id).await? {
+        return Err(ApplicationError::NotFound);
+    }
+    Ok((app, membership))
+}
+
+async fn email_owners(
+    state: &AppState,
+    db: &impl ConnectionTrait,
+    app: &application::Model,
+    subject: &str,
+    paragraph: &str,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let link = state.settings.link(&format!("/apis/{}", app.public_id));
+    for (_, owner) in owners_of(db, &[app.id]).await? {
+        let mail = mail::OutgoingMail::compose(
+            &owner.email,
+            subject,
+            &[paragraph],
+            Some(("Open the application", &link)),
+        );
+        mail::enqueue(db, mail, now).await?;
+    }
+    Ok(())
+}
+
+/// Deactivating stops every credential of the application at once (verification checks the
+/// application's status); restoring brings them back as they were.
+pub async fn set_active(
+    state: &AppState,
+    actor: &Actor,
+    app: &application::Model,
+    active: bool,
+) -> Result<(), ApplicationError> {
+    let now = Utc::now();
+    let txn = begin_write(&state.db).await?;
+    let status = if active {
+        application::ACTIVE
+    } else {
+        application::DEACTIVATED
+    };
+    application::Entity::update_many()
+        .col_expr(application::Column::Status, Expr::value(status))
+        .col_expr(application::Column::UpdatedAt, Expr::value(now))
+        .filter(application::Column::Id.eq(app.id))
+        .exec(&txn)
+        .await?;
+    let action = if active {
+        "application.restored"
+    } else {
+        "application.deactivated"
+    };
+    audit::record(
+        &txn,
+        actor,
+        Event::new(action, "application", &app.public_id).partner(app.partner_id),
+    )
+    .await?;
+    let (subject, text) = if active {
+        (
+            format!("{} was restored", app.name),
+            format!("{} was restored: its credentials work again.", app.name),
+        )
+    } else {
+        (
+            format!("{} was deactivated", app.name),
+            format!(
+                "{} was deactivated: every one of its credentials stopped working.",
+                app.name
+            ),
+        )
+    };
+    email_owners(state, &txn, app, &subject, &text, now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Deletes the application for good: its credentials are revoked with it, and only the audit log
+/// remembers it.
+pub async fn delete(state: &AppState, actor: &Actor, app: &application::Model) -> Result<(), ApplicationError> {
+    let now = Utc::now();
+    let txn = begin_write(&state.db).await?;
+    // Owners are told before the ownership rows go with the application.
+    let text = format!(
+        "{} was deleted. Its credentials were revoked and no longer work.",
+        app.name
+    );
+    email_owners(state, &txn, app, &format!("{} was deleted", app.name), &text, now).await?;
+    let revoked = credential::Entity::update_many()
+        .col_expr(credential::Column::State, Expr::value(credential::REVOKED))
+        .col_expr(credential::Column::RevokedAt, Expr::value(now))
+        .filter(credential::Column::ApplicationId.eq(app.id))
+        .filter(credential::Column::State.ne(credential::REVOKED))
+        .exec(&txn)
+        .await?
+        .rows_affected;
+    let detail = json!({ "name": app.name, "credentials_revoked": revoked });
+    audit::record(
+        &txn,
+        actor,
+        Event::new("application.deleted", "application", &app.public_id)
+            .partner(app.partner_id)
+            .detail(detail),
+    )
+    .await?;
+    application::Entity::delete_by_id(app.id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OwnershipError {
+    #[error("the person is not an active member of the partner")]
+    NotAMember,
+    #[error("already an owner")]
+    AlreadyOwner,
+    #[error("the last owner cannot be removed")]
+    LastOwner,
+    #[error("no such owner")]
+    NotFound,
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+/// Adds an active member of the application's partner as a co-owner.
+pub async fn add_owner(
+    state: &AppState,
+    actor: &Actor,
+    app: &application::Model,
+    email: &crate::accounts::email::Email,
+) -> Result<(), OwnershipError> {
+    let now = Utc::now();
+    let txn = begin_write(&state.db).await?;
+    let person = user::Entity::find()
+        .filter(user::Column::EmailCanonical.eq(email.canonical()))
+        .one(&txn)
+        .await?
+        .ok_or(OwnershipError::NotAMember)?;
+    let member = crate::partners::service::membership(&txn, person.id).await?;
+    if !member.is_some_and(|m| m.partner.id == app.partner_id && m.member.is_active()) {
+        return Err(OwnershipError::NotAMember);
+    }
+    if is_owner(&txn, app.id, person.id).await? {
+        return Err(OwnershipError::AlreadyOwner);
+    }
+    insert_owner(&txn, app, person.id, now).await?;
+    audit::record(
+        &txn,
+        actor,
+        Event::new("application.owner_added", "application", &app.public_id)
+            .partner(app.partner_id)
+            .detail(json!({ "user_id": person.id })),
+    )
+    .await?;
+    let text = format!("{} is now a co-owner of {}.", person.full_name, app.name);
+    email_owners(state, &txn, app, &format!("Co-owner added to {}", app.name), &text, now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub async fn insert_owner(
+    db: &impl ConnectionTrait,
+    app: &application::Model,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    application_owner::ActiveModel {
+        application_id: Set(app.id),
+        user_id: Set(user_id),
+        added_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Removes a co-owner; the last owner stays, even when two removals race (the application row is
+/// locked while owners are counted).
+pub async fn remove_owner(
+    state: &AppState,
+    actor: &Actor,
+    app: &application::Model,
+    user_id: i64,
+) -> Result<(), OwnershipError> {
+    let now = Utc::now();
+    let txn = begin_write(&state.db).await?;
+    application::Entity::find_by_id(app.id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?;
+    if !is_owner(&txn, app.id, user_id).await? {
+        return Err(OwnershipError::NotFound);
+    }
+    let owners = application_owner::Entity::find()
+        .filter(application_owner::Column::ApplicationId.eq(app.id))
+        .all(&txn)
+        .await?;
+    if owners.len() <= 1 {
+        return Err(OwnershipError::LastOwner);
+    }
+    let removed = user::Entity::find_by_id(user_id).one(&txn).await?;
+    let text = format!(
+        "{} is no longer an owner of {}.",
+        removed.map(|u| u.full_name).unwrap_or_default(),
+        app.name
+    );
+    email_owners(
+        state,
+        &txn,
+        app,
+        &format!("Co-owner removed from {}", app.name),
+        &text,
+        now,
+    )
+    .await?;
+    application_owner::Entity::delete_by_id((app.id, user_id))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        actor,
+        Event::new("application.owner_removed", "application", &app.public_id)
+            .partner(app.partner_id)
+            .detail(json!({ "user_id": user_id })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

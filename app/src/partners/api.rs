@@ -99,12 +99,13 @@ pub struct InvitationView {
 
 #[cfg(feature = "ssr")]
 mod ssr {
+    pub use super::partner_error;
     pub use crate::backend::internal;
     pub use crate::backend::request::{actor, require_user, session, signed_in_user, state};
     pub use crate::error::AppError;
     pub use crate::partners::service::{self, InvitationProblem, PartnerError};
 
-    pub fn partner_error(error: PartnerError) -> AppError {
+    pub fn partner_error_impl(error: PartnerError) -> AppError {
         match error {
             PartnerError::PublicDomain => AppError::invalid_form(
                 "Addresses at public email providers cannot set up or join a company. Sign up with your work address.",
@@ -148,6 +149,12 @@ mod ssr {
     pub fn date(at: chrono::DateTime<chrono::Utc>) -> String {
         at.format("%Y-%m-%d").to_string()
     }
+}
+
+/// The user-facing answer for a partner rule that refused something.
+#[cfg(feature = "ssr")]
+pub fn partner_error(error: crate::partners::service::PartnerError) -> AppError {
+    ssr::partner_error_impl(error)
 }
 
 #[cfg(feature = "ssr")]
@@ -433,7 +440,7 @@ pub async fn send_invitation(email: String) -> Result<(), AppError> {
     let email =
         crate::accounts::email::Email::parse(&email).map_err(|e| AppError::invalid_field("email", e.to_string()))?;
     let actor = actor(Some(user.id)).await;
-    service::invite(&state, &actor, &user, &admin, &email)
+    service::invite(&state, &actor, &user, &admin, &email, &[])
         .await
         .map_err(partner_error)?;
     leptos_axum::redirect("/company?invited=1");

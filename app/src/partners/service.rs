@@ -448,15 +448,18 @@ pub async fn decide_pending(
     Ok(())
 }
 
-/// Invites `email` to the admin's partner. A newer invitation to the same address voids the older.
+/// Invites `email` to the inviter's partner, optionally as a co-owner of `application_ids`. Callers
+/// check that the inviter may (a partner admin, or an owner of those applications). A newer
+/// invitation to the same address voids the older.
 pub async fn invite(
     state: &AppState,
     actor: &Actor,
     inviter: &user::Model,
-    admin: &Membership,
+    inviter_membership: &Membership,
     email: &Email,
+    application_ids: &[i64],
 ) -> Result<(), PartnerError> {
-    let partner = &admin.partner;
+    let partner = &inviter_membership.partner;
     if email.domain() != partner.domain {
         return Err(PartnerError::OutsideDomain {
             domain: partner.domain.clone(),
@@ -483,7 +486,7 @@ pub async fn invite(
         token_hash: Set(tokens::sha256_hex(&token)),
         invited_by: Set(Some(inviter.id)),
         role: Set(None),
-        application_ids: Set("[]".into()),
+        application_ids: Set(serde_json::to_string(application_ids).unwrap_or_else(|_| "[]".into())),
         created_at: Set(now),
         sent_at: Set(now),
         expires_at: Set(now + Duration::days(INVITATION_LIFETIME_DAYS)),
@@ -652,6 +655,33 @@ async fn claim_invitation(
     Ok(())
 }
 
+/// Makes the invitee a co-owner of the applications the invitation names, where they still exist
+/// in the partner.
+async fn add_invited_ownerships(
+    db: &impl ConnectionTrait,
+    invitation: &invitation::Model,
+    partner_id: i64,
+    user_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    use crate::backend::entities::application;
+    let ids: Vec<i64> = serde_json::from_str(&invitation.application_ids).unwrap_or_default();
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let apps = application::Entity::find()
+        .filter(application::Column::Id.is_in(ids))
+        .filter(application::Column::PartnerId.eq(partner_id))
+        .all(db)
+        .await?;
+    for app in apps {
+        if !crate::applications::service::is_owner(db, app.id, user_id).await? {
+            crate::applications::service::insert_owner(db, &app, user_id, now).await?;
+        }
+    }
+    Ok(())
+}
+
 fn invited_role(invitation: &invitation::Model) -> &str {
     if invitation.role.as_deref() == Some(ADMIN) {
         ADMIN
@@ -702,6 +732,7 @@ pub async fn accept_with_sign_up(
     .insert(&txn)
     .await?;
     let member = insert_member(&txn, partner.id, created.id, invited_role(&invitation), true, now).await?;
+    add_invited_ownerships(&txn, &invitation, partner.id, created.id, now).await?;
     let actor = Actor {
         user_id: Some(created.id),
         ..actor.clone()
@@ -754,6 +785,7 @@ pub async fn accept_as(state: &AppState, actor: &Actor, user: &user::Model, toke
         }
         None => insert_member(&txn, partner.id, user.id, role, true, now).await?,
     };
+    add_invited_ownerships(&txn, &invitation, partner.id, user.id, now).await?;
     if user.email_verified_at.is_none() {
         let mut row: user::ActiveModel = user.clone().into();
         row.email_verified_at = Set(Some(now));

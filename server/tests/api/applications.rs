@@ -19,6 +19,9 @@ on_both_databases!(
     a_provisioning_job_that_runs_twice_issues_nothing_twice,
     without_javascript_a_revealed_secret_comes_back_on_a_page_that_is_not_stored,
     operators_approve_or_reject_production_and_owners_are_told,
+    deactivating_stops_every_credential_and_restoring_brings_them_back,
+    deleting_needs_the_typed_name_and_revokes_everything,
+    owners_and_partner_admins_manage_co_owners_but_the_last_owner_stays,
 );
 
 async fn scalar(app: &TestApp, sql: &str) -> i64 {
@@ -746,5 +749,229 @@ async fn operators_approve_or_reject_production_and_owners_are_told(backend: Bac
         404
     );
     assert!(operator.page("/admin").await.contains("Nothing is waiting."));
+    app.stop().await;
+}
+
+async fn deactivating_stops_every_credential_and_restoring_brings_them_back(backend: Backend) {
+    let (app, smtp, owner) = start(backend).await;
+    let public_id = register(&owner, &["Sandbox"]).await;
+    let id = credential_id(&provisioned(&owner, &public_id).await, "Sandbox", "Digital Banking");
+    let member = developer(&app, &smtp, "Mel", "mel@acme.example").await;
+    let call = async |browser: &Browser, active: &str| {
+        let fields = [("public_id", public_id.as_str()), ("active", active)];
+        browser.call("set_application_active", &fields).await.status().as_u16()
+    };
+    assert_eq!(
+        call(&member, "false").await,
+        404,
+        "members who are not owners cannot deactivate"
+    );
+    assert_eq!(call(&owner, "false").await, 200);
+    assert_eq!(
+        text(
+            &app,
+            &format!("SELECT status FROM applications WHERE public_id = '{public_id}'")
+        )
+        .await
+        .as_deref(),
+        Some("deactivated")
+    );
+    smtp.wait_for("ada@acme.example", |m| m.subject.contains("was deactivated"))
+        .await;
+    let refused = owner.call("reveal_secret", &[("credential_id", &id)]).await;
+    assert_eq!(refused.status(), 422);
+    assert!(refused.text().await.unwrap().contains("deactivated"));
+    assert_eq!(call(&owner, "true").await, 200);
+    smtp.wait_for("ada@acme.example", |m| m.subject.contains("was restored"))
+        .await;
+    assert_eq!(
+        owner.call("reveal_secret", &[("credential_id", &id)]).await.status(),
+        200
+    );
+    app.stop().await;
+}
+
+async fn deleting_needs_the_typed_name_and_revokes_everything(backend: Backend) {
+    let (app, smtp, owner) = start(backend).await;
+    let public_id = register(&owner, &["Sandbox", "Development"]).await;
+    provisioned(&owner, &public_id).await;
+    let admin_member = developer(&app, &smtp, "Adam", "adam@acme.example").await;
+    let company: Value = owner.call("company_overview", &[]).await.json().await.unwrap();
+    let adam = company["Member"]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["email"] == "adam@acme.example")
+        .unwrap()["id"]
+        .to_string();
+    owner
+        .call("change_member_role", &[("member_id", &adam), ("role", "admin")])
+        .await;
+
+    let as_admin = admin_member
+        .call(
+            "delete_application",
+            &[("public_id", &public_id), ("confirm_name", "Payments Hub")],
+        )
+        .await;
+    assert_eq!(
+        as_admin.status(),
+        404,
+        "partner admins who are not owners cannot delete"
+    );
+    let wrong = owner
+        .call(
+            "delete_application",
+            &[("public_id", &public_id), ("confirm_name", "payments hub")],
+        )
+        .await;
+    assert_eq!(wrong.status(), 422);
+    assert!(wrong.text().await.unwrap().contains("Type Payments Hub exactly"));
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM applications").await, 1);
+
+    let deleted = owner
+        .call(
+            "delete_application",
+            &[("public_id", &public_id), ("confirm_name", "Payments Hub")],
+        )
+        .await;
+    assert_eq!(deleted.status(), 200);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM applications").await, 0);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM credentials").await, 0);
+    let detail = text(
+        &app,
+        "SELECT detail FROM audit_events WHERE action = 'application.deleted'",
+    )
+    .await
+    .unwrap();
+    assert!(
+        detail.contains("\"credentials_revoked\":4") && detail.contains("Payments Hub"),
+        "{detail}"
+    );
+    smtp.wait_for("ada@acme.example", |m| m.subject.contains("was deleted"))
+        .await;
+    assert_eq!(details(&owner, &public_id).await.status(), 404);
+    app.stop().await;
+}
+
+async fn owners_and_partner_admins_manage_co_owners_but_the_last_owner_stays(backend: Backend) {
+    let (app, smtp, owner) = start(backend).await;
+    let public_id = register(&owner, &["Sandbox"]).await;
+    let id = credential_id(&provisioned(&owner, &public_id).await, "Sandbox", "Digital Banking");
+    let cy = developer(&app, &smtp, "Cy", "cy@acme.example").await;
+    let mel = developer(&app, &smtp, "Mel", "mel@acme.example").await;
+
+    // A plain member cannot add owners; an owner can add a member directly.
+    assert_eq!(
+        mel.call(
+            "add_co_owner",
+            &[("public_id", &public_id), ("email", "mel@acme.example")]
+        )
+        .await
+        .status(),
+        404
+    );
+    assert_eq!(
+        owner
+            .call(
+                "add_co_owner",
+                &[("public_id", &public_id), ("email", "cy@acme.example")]
+            )
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        cy.call("reveal_secret", &[("credential_id", &id)]).await.status(),
+        200,
+        "a co-owner can reveal"
+    );
+    smtp.wait_for("ada@acme.example", |m| m.subject.contains("Co-owner added"))
+        .await;
+    let again = owner
+        .call(
+            "add_co_owner",
+            &[("public_id", &public_id), ("email", "cy@acme.example")],
+        )
+        .await;
+    assert_eq!(again.status(), 422);
+    let outside = owner
+        .call(
+            "add_co_owner",
+            &[("public_id", &public_id), ("email", "eve@evil.example")],
+        )
+        .await;
+    assert_eq!(outside.status(), 422);
+    assert!(outside.text().await.unwrap().contains("acme.example"));
+
+    // A colleague without an account is invited and becomes co-owner on accepting.
+    assert_eq!(
+        owner
+            .call(
+                "add_co_owner",
+                &[("public_id", &public_id), ("email", "dan@acme.example")]
+            )
+            .await
+            .status(),
+        200
+    );
+    let link = smtp
+        .wait_for("dan@acme.example", |m| m.subject.contains("invited you"))
+        .await
+        .link();
+    let dan = app.browser();
+    let accepted = dan
+        .call(
+            "accept_invitation_sign_up",
+            &[
+                ("token", &crate::support::token_of(&link)),
+                ("full_name", "Dan"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(accepted.status(), 200);
+    let seen_by_dan: Value = details(&dan, &public_id).await.json().await.unwrap();
+    assert_eq!(seen_by_dan["is_owner"], true);
+
+    // Removing: co-owners go; the last owner stays.
+    let owners = seen_by_dan["owners"].as_array().unwrap().clone();
+    let user_id = |email: &str| owners.iter().find(|o| o["email"] == email).unwrap()["user_id"].to_string();
+    assert_eq!(
+        owner
+            .call(
+                "remove_co_owner",
+                &[("public_id", &public_id), ("user_id", &user_id("cy@acme.example"))]
+            )
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        cy.call("roll_secret", &[("credential_id", &id), ("grace", "none")])
+            .await
+            .status(),
+        404,
+        "access ended at once"
+    );
+    assert_eq!(
+        owner
+            .call(
+                "remove_co_owner",
+                &[("public_id", &public_id), ("user_id", &user_id("dan@acme.example"))]
+            )
+            .await
+            .status(),
+        200
+    );
+    let last = owner
+        .call(
+            "remove_co_owner",
+            &[("public_id", &public_id), ("user_id", &user_id("ada@acme.example"))],
+        )
+        .await;
+    assert_eq!(last.status(), 422);
+    assert!(last.text().await.unwrap().contains("at least one owner"));
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM application_owners").await, 1);
     app.stop().await;
 }
