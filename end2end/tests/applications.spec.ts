@@ -81,4 +81,13 @@ test('an owner registers an application, reveals a sandbox secret once, and an o
   await expect(colleague.getByText("Only the application's owners see its credentials.")).toBeVisible();
   await expect(colleague.getByText('pk_sandbox_')).toHaveCount(0);
   await expect(colleague.getByRole('button', { name: /Reveal secret/ })).toHaveCount(0);
+
+  // The owner makes the colleague a co-owner; now they can reveal.
+  await page.getByLabel('Co-owner email').fill(`charles@${domain}`);
+  await page.getByRole('button', { name: 'Invite co-owner' }).click();
+  await expect(page.getByRole('listitem').filter({ hasText: `charles@${domain}` })).toBeVisible();
+  await colleague.reload();
+  await colleague.getByLabel('Reveal secret: Digital Account Opening · Sandbox').click();
+  await colleague.getByRole('button', { name: 'Reveal secret', exact: true }).click();
+  await expect(colleague.getByLabel('Secret', { exact: true })).toHaveValue(/^sk_sandbox_/);
 });
