@@ -17,6 +17,7 @@ pub mod ui;
 use accounts::pages::*;
 use admin::pages::AdminPage;
 use applications::pages::{ApplicationPage, MyApisPage, RegisterApplicationPage};
+use credentials::pages::ApiKeysPage;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
@@ -90,6 +91,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/apis") view=MyApisPage ssr=ssr.clone()/>
                     <Route path=path!("/apis/new") view=RegisterApplicationPage ssr=ssr.clone()/>
                     <Route path=path!("/apis/:id") view=ApplicationPage ssr=ssr.clone()/>
+                    <Route path=path!("/keys") view=ApiKeysPage ssr=ssr.clone()/>
                     <Route path=path!("/admin") view=AdminPage ssr=ssr.clone()/>
                 </Routes>
             </ui::Layout>

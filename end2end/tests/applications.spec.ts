@@ -62,6 +62,20 @@ test('an owner registers an application, reveals a sandbox secret once, and an o
   await expect(page.getByText(secret)).toHaveCount(0);
   await expect(page.getByLabel('Reveal secret: Digital Banking · Sandbox')).toHaveCount(0);
 
+  // The API Keys page lists the owner's keys, filters them, and switches one off.
+  await page.getByRole('link', { name: 'API Keys' }).click();
+  await page.getByLabel('Environment').selectOption('sandbox');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await expect(page).toHaveURL(/environment=sandbox/);
+  await expect(page.getByText('pk_development_')).toHaveCount(0);
+  await expect(page.getByText('pk_sandbox_')).toHaveCount(2);
+  const sw = page.getByRole('switch', { name: 'Disable Digital Banking · Sandbox' });
+  await sw.click();
+  await expect(page.getByRole('switch', { name: 'Enable Digital Banking · Sandbox' })).toHaveAttribute('aria-checked', 'false');
+  await page.goBack();
+  await page.goto(`/apis`);
+  await page.getByRole('link', { name: 'Payments Hub' }).click();
+
   // An operator approves production for one product; the owner's page shows it issued.
   const operator = await (await browser.newContext()).newPage();
   await verifiedUser(operator, 'Olive Operator', process.env.PORTICO_E2E_OPERATOR ?? 'ops@operators.example');

@@ -3,7 +3,8 @@
 //! once, with copy buttons and a clear warning.
 
 use super::api::*;
-use crate::credentials::api::{RevealSecret, RevealedSecret, RevokeCredential, RollSecret};
+use crate::credentials::api::{RevealSecret, RevokeCredential, RollSecret};
+use crate::credentials::pages::{CredentialActions, RevealedPanel};
 use crate::error::AppError;
 use crate::ui::{FormAlert, FormFlashLoader, SubmitButton, TextField, action_error, initial_value};
 use leptos::prelude::*;
@@ -296,143 +297,6 @@ fn CredentialTable(
                 </tbody>
             </table>
         </div>
-    }
-}
-
-#[component]
-fn CredentialActions(
-    owned: OwnedCredential,
-    label: String,
-    reveal: ServerAction<RevealSecret>,
-    roll: ServerAction<RollSecret>,
-    revoke: ServerAction<RevokeCredential>,
-) -> impl IntoView {
-    let id = owned.id.to_string();
-    let password_hint = "Not needed if you entered it in the last 15 minutes.";
-    let (reveal_id, roll_id, revoke_id) = (id.clone(), id.clone(), id);
-    let reveal_field = format!("reveal-password-{}", owned.id);
-    let roll_field = format!("roll-password-{}", owned.id);
-    let grace_field = format!("roll-grace-{}", owned.id);
-    view! {
-        {(!owned.revealed).then(|| view! {
-            <details class="confirm">
-                <summary class="button small" aria-label=format!("Reveal secret: {label}")>"Reveal secret"</summary>
-                <div class="confirm-body neutral">
-                    <ActionForm action=reveal attr:class="form compact">
-                        <input type="hidden" name="credential_id" value=reveal_id/>
-                        <label for=reveal_field.clone()>"Your password"</label>
-                        <input id=reveal_field type="password" name="password" autocomplete="current-password"/>
-                        <p class="hint">{password_hint}</p>
-                        <button type="submit" class="button small primary">"Reveal secret"</button>
-                    </ActionForm>
-                </div>
-            </details>
-        })}
-        <details class="confirm">
-            <summary class="button small" aria-label=format!("Roll secret: {label}")>"Roll"</summary>
-            <div class="confirm-body neutral">
-                <ActionForm action=roll attr:class="form compact">
-                    <input type="hidden" name="credential_id" value=roll_id/>
-                    <label for=grace_field.clone()>"Old secret keeps working for"</label>
-                    <select id=grace_field name="grace">
-                        <option value="none">"No time: stop it now"</option>
-                        <option value="1h" selected=true>"1 hour"</option>
-                        <option value="24h">"24 hours"</option>
-                        <option value="7d">"7 days"</option>
-                    </select>
-                    <label for=roll_field.clone()>"Your password"</label>
-                    <input id=roll_field type="password" name="password" autocomplete="current-password"/>
-                    <p class="hint">{password_hint}</p>
-                    <button type="submit" class="button small primary">"Roll secret"</button>
-                </ActionForm>
-            </div>
-        </details>
-        <details class="confirm">
-            <summary class="button small danger" aria-label=format!("Revoke: {label}")>"Revoke"</summary>
-            <div class="confirm-body">
-                <p>"Revoking stops this credential at once, everywhere. It cannot be undone."</p>
-                <ActionForm action=revoke attr:class="inline-form">
-                    <input type="hidden" name="credential_id" value=revoke_id/>
-                    <button type="submit" class="button small danger">{format!("Revoke {label}")}</button>
-                </ActionForm>
-            </div>
-        </details>
-    }
-}
-
-/// The secret just revealed or rolled, or the error that prevented it: whichever action
-/// finished last.
-#[component]
-fn RevealedPanel(reveal: ServerAction<RevealSecret>, roll: ServerAction<RollSecret>) -> impl IntoView {
-    let latest = RwSignal::new(None::<Result<RevealedSecret, AppError>>);
-    Effect::new(move |_| {
-        if let Some(outcome) = reveal.value().get() {
-            latest.set(Some(outcome));
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(outcome) = roll.value().get() {
-            latest.set(Some(outcome));
-        }
-    });
-    move || {
-        latest.get().map(|outcome| match outcome {
-            Ok(revealed) => view! { <SecretBox revealed/> }.into_any(),
-            Err(error) => {
-                let message = error
-                    .field_message("password")
-                    .or_else(|| error.form_message())
-                    .unwrap_or_else(|| error.to_string());
-                view! { <p class="form-alert" role="alert">{message}</p> }.into_any()
-            }
-        })
-    }
-}
-
-#[component]
-fn SecretBox(revealed: RevealedSecret) -> impl IntoView {
-    let secret = revealed.secret.0.clone();
-    let public_key = revealed.public_key.clone();
-    view! {
-        <section class="card secret-box" aria-labelledby="secret-heading">
-            <h2 id="secret-heading">"Copy your secret now"</h2>
-            <p class="notice warning">"You will not see this secret again. Store it in your secrets manager; if you lose it, roll it."</p>
-            <div class="field">
-                <label for="revealed-public-key">"Public key"</label>
-                <div class="copy-row">
-                    <input id="revealed-public-key" type="text" readonly=true value=public_key.clone()/>
-                    <CopyButton text=public_key label="Copy public key"/>
-                </div>
-            </div>
-            <div class="field">
-                <label for="revealed-secret">"Secret"</label>
-                <div class="copy-row">
-                    <input id="revealed-secret" type="text" readonly=true value=secret.clone() autocomplete="off" spellcheck="false"/>
-                    <CopyButton text=secret label="Copy secret"/>
-                </div>
-            </div>
-        </section>
-    }
-}
-
-#[component]
-fn CopyButton(text: String, label: &'static str) -> impl IntoView {
-    let copied = RwSignal::new(false);
-    let copy = move |_| {
-        #[cfg(feature = "hydrate")]
-        {
-            let clipboard = leptos::prelude::window().navigator().clipboard();
-            let _ = clipboard.write_text(&text);
-            copied.set(true);
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = &text;
-    };
-    view! {
-        <button type="button" class="button small" on:click=copy aria-label=label>
-            {move || if copied.get() { "Copied" } else { "Copy" }}
-        </button>
-        <span class="sr-only" aria-live="polite">{move || copied.get().then_some("Copied to the clipboard")}</span>
     }
 }
 

@@ -119,3 +119,131 @@ pub async fn revoke_credential(credential_id: i64) -> Result<(), AppError> {
     leptos_axum::redirect(&format!("/apis/{}?revoked=1", owned.application.public_id));
     Ok(())
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyRow {
+    pub credential_id: i64,
+    pub name: String,
+    pub description: String,
+    pub enabled: bool,
+    pub public_key: Option<String>,
+    pub application: String,
+    pub application_id: String,
+    pub product: String,
+    pub environment: String,
+    pub environment_slug: String,
+    pub state: String,
+    pub revealed: bool,
+    pub created_on: String,
+    pub last_used: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyList {
+    pub keys: Vec<KeyRow>,
+    /// (public id, name) of every owned application, for the filter.
+    pub applications: Vec<(String, String)>,
+    /// (slug, name) of every environment in use, for the filter.
+    pub environments: Vec<(String, String)>,
+}
+
+/// The API Keys page: every credential of the applications the caller owns, optionally filtered.
+#[server(endpoint = "api_keys")]
+pub async fn api_keys(
+    #[server(default)] application: String,
+    #[server(default)] environment: String,
+) -> Result<KeyList, AppError> {
+    use ssr::*;
+    let state = state()?;
+    let session = session().await?;
+    let user = require_user(&state, &session).await?;
+    let rows = service::owned_by(&state.db, &user)
+        .await
+        .map_err(|e| internal("key list failed", e))?;
+    let mut applications: Vec<(String, String)> = Vec::new();
+    let mut environments: Vec<(i32, String, String)> = Vec::new();
+    for (_, app, _, env) in &rows {
+        if !applications.iter().any(|(id, _)| *id == app.public_id) {
+            applications.push((app.public_id.clone(), app.name.clone()));
+        }
+        if !environments.iter().any(|(_, slug, _)| *slug == env.slug) {
+            environments.push((env.position, env.slug.clone(), env.name.clone()));
+        }
+    }
+    environments.sort();
+    let keys = rows
+        .into_iter()
+        .filter(|(_, app, _, _)| application.is_empty() || app.public_id == application)
+        .filter(|(_, _, _, env)| environment.is_empty() || env.slug == environment)
+        .map(|(c, app, product, env)| KeyRow {
+            credential_id: c.id,
+            name: c.name,
+            description: c.description,
+            enabled: c.enabled,
+            public_key: c.public_key,
+            application: app.name,
+            application_id: app.public_id,
+            product: product.name,
+            environment: env.name,
+            environment_slug: env.slug,
+            state: c.state,
+            revealed: c.secret_hash.is_some(),
+            created_on: c.created_at.format("%Y-%m-%d").to_string(),
+            last_used: c.last_used_at.map(|at| at.format("%Y-%m-%d %H:%M").to_string()),
+        })
+        .collect();
+    Ok(KeyList {
+        keys,
+        applications,
+        environments: environments.into_iter().map(|(_, slug, name)| (slug, name)).collect(),
+    })
+}
+
+#[server(endpoint = "describe_credential")]
+pub async fn describe_credential(
+    credential_id: i64,
+    name: String,
+    #[server(default)] description: String,
+) -> Result<(), AppError> {
+    use ssr::*;
+    let state = state()?;
+    let session = session().await?;
+    let user = require_user(&state, &session).await?;
+    let owned = service::require_owner(&state.db, &user, credential_id)
+        .await
+        .map_err(credential_error)?;
+    let name = name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(AppError::invalid_field("name", "Use 1 to 100 characters for the name."));
+    }
+    let description = description.trim().to_owned();
+    if description.chars().count() > 500 {
+        return Err(AppError::invalid_field("description", "Use at most 500 characters."));
+    }
+    service::describe(&state, &actor(Some(user.id)).await, &owned, name, description)
+        .await
+        .map_err(credential_error)?;
+    leptos_axum::redirect("/keys?saved=1");
+    Ok(())
+}
+
+#[server(endpoint = "set_credential_enabled")]
+pub async fn set_credential_enabled(credential_id: i64, enabled: String) -> Result<(), AppError> {
+    use ssr::*;
+    let state = state()?;
+    let session = session().await?;
+    let user = require_user(&state, &session).await?;
+    let owned = service::require_owner(&state.db, &user, credential_id)
+        .await
+        .map_err(credential_error)?;
+    let enabled = match enabled.as_str() {
+        "true" => true,
+        "false" => false,
+        _ => return Err(AppError::invalid_form("Choose enable or disable.")),
+    };
+    service::set_enabled(&state, &actor(Some(user.id)).await, &owned, enabled)
+        .await
+        .map_err(credential_error)?;
+    leptos_axum::redirect("/keys");
+    Ok(())
+}

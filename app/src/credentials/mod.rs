@@ -2,6 +2,7 @@
 //! that is shown once and stored only as its SHA-256.
 
 pub mod api;
+pub mod pages;
 
 #[cfg(feature = "ssr")]
 pub mod keys;

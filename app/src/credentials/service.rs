@@ -242,3 +242,92 @@ pub async fn revoke(state: &AppState, actor: &Actor, owned: &Owned) -> Result<()
     txn.commit().await?;
     Ok(())
 }
+
+/// Renames a credential or changes its description.
+pub async fn describe(
+    state: &AppState,
+    actor: &Actor,
+    owned: &Owned,
+    name: String,
+    description: String,
+) -> Result<(), CredentialError> {
+    let txn = begin_write(&state.db).await?;
+    credential::Entity::update_many()
+        .col_expr(credential::Column::Name, Expr::value(name.clone()))
+        .col_expr(credential::Column::Description, Expr::value(description))
+        .filter(credential::Column::Id.eq(owned.credential.id))
+        .exec(&txn)
+        .await?;
+    let event = Event::new("credential.renamed", "credential", owned.credential.id)
+        .partner(owned.application.partner_id)
+        .detail(json!({ "name": name }));
+    audit::record(&txn, actor, event).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Turns a credential off or on without revoking it.
+pub async fn set_enabled(state: &AppState, actor: &Actor, owned: &Owned, enabled: bool) -> Result<(), CredentialError> {
+    let txn = begin_write(&state.db).await?;
+    credential::Entity::update_many()
+        .col_expr(credential::Column::Enabled, Expr::value(enabled))
+        .filter(credential::Column::Id.eq(owned.credential.id))
+        .exec(&txn)
+        .await?;
+    let action = if enabled {
+        "credential.enabled"
+    } else {
+        "credential.disabled"
+    };
+    let event = Event::new(action, "credential", owned.credential.id)
+        .partner(owned.application.partner_id)
+        .detail(json!({ "public_key": owned.credential.public_key }));
+    audit::record(&txn, actor, event).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Every current credential of the applications `user` owns in their partner, with its
+/// application, product and environment.
+pub async fn owned_by(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+) -> Result<
+    Vec<(
+        credential::Model,
+        application::Model,
+        crate::backend::entities::product::Model,
+        environment::Model,
+    )>,
+    DbErr,
+> {
+    use crate::backend::entities::{application_owner, product};
+    let Ok(membership) = require_member(db, user).await else {
+        return Ok(Vec::new());
+    };
+    let owned_ids: Vec<i64> = application_owner::Entity::find()
+        .filter(application_owner::Column::UserId.eq(user.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|o| o.application_id)
+        .collect();
+    let apps = application::Entity::find()
+        .filter(application::Column::Id.is_in(owned_ids))
+        .filter(application::Column::PartnerId.eq(membership.partner.id))
+        .all(db)
+        .await?;
+    let app_ids: Vec<i64> = apps.iter().map(|a| a.id).collect();
+    let credentials = crate::applications::service::credentials_of(db, &app_ids).await?;
+    let products = product::Entity::find().all(db).await?;
+    let environments = environment::Entity::find().all(db).await?;
+    Ok(credentials
+        .into_iter()
+        .filter_map(|c| {
+            let app = apps.iter().find(|a| a.id == c.application_id)?.clone();
+            let product = products.iter().find(|p| p.id == c.product_id)?.clone();
+            let environment = environments.iter().find(|e| e.id == c.environment_id)?.clone();
+            Some((c, app, product, environment))
+        })
+        .collect())
+}

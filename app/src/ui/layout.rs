@@ -21,6 +21,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                             <ul class="nav-links">
                                 <li><A href="/profile">"Profile"</A></li>
                                 <li><A href="/apis">"My APIs"</A></li>
+                                <li><A href="/keys">"API Keys"</A></li>
                                 <li><A href="/company">"Company"</A></li>
                                 {viewer.is_operator.then(|| view! { <li><A href="/admin">"Admin"</A></li> })}
                                 <li class="viewer">

@@ -22,6 +22,7 @@ on_both_databases!(
     deactivating_stops_every_credential_and_restoring_brings_them_back,
     deleting_needs_the_typed_name_and_revokes_everything,
     owners_and_partner_admins_manage_co_owners_but_the_last_owner_stays,
+    the_api_keys_page_lists_owned_credentials_with_filters_renames_and_switches,
 );
 
 async fn scalar(app: &TestApp, sql: &str) -> i64 {
@@ -973,5 +974,113 @@ async fn owners_and_partner_admins_manage_co_owners_but_the_last_owner_stays(bac
     assert_eq!(last.status(), 422);
     assert!(last.text().await.unwrap().contains("at least one owner"));
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM application_owners").await, 1);
+    app.stop().await;
+}
+
+async fn the_api_keys_page_lists_owned_credentials_with_filters_renames_and_switches(backend: Backend) {
+    let (app, smtp, owner) = start(backend).await;
+    let public_id = register(&owner, &["Sandbox", "Development"]).await;
+    provisioned(&owner, &public_id).await;
+    let member = developer(&app, &smtp, "Mel", "mel@acme.example").await;
+
+    let all: Value = owner.call("api_keys", &[]).await.json().await.unwrap();
+    assert_eq!(all["keys"].as_array().unwrap().len(), 4);
+    assert_eq!(all["applications"][0][1], "Payments Hub");
+    let sandbox: Value = owner
+        .call("api_keys", &[("environment", "sandbox")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sandbox["keys"].as_array().unwrap().len(), 2);
+    assert!(
+        sandbox["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|k| k["public_key"].as_str().unwrap().starts_with("pk_sandbox_"))
+    );
+    let none: Value = owner
+        .call("api_keys", &[("application", "app_doesnotexist")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(none["keys"].as_array().unwrap().is_empty());
+    let members_view: Value = member.call("api_keys", &[]).await.json().await.unwrap();
+    assert!(
+        members_view["keys"].as_array().unwrap().is_empty(),
+        "members see no keys of applications they do not own"
+    );
+
+    let id = sandbox["keys"][0]["credential_id"].to_string();
+    let renamed = owner
+        .call(
+            "describe_credential",
+            &[
+                ("credential_id", &id),
+                ("name", "Checkout backend"),
+                ("description", "Used by the shop"),
+            ],
+        )
+        .await;
+    assert_eq!(renamed.status(), 200);
+    assert_eq!(
+        owner
+            .call("describe_credential", &[("credential_id", &id), ("name", "  ")])
+            .await
+            .status(),
+        422
+    );
+    assert_eq!(
+        member
+            .call("describe_credential", &[("credential_id", &id), ("name", "Hijack")])
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        owner
+            .call(
+                "set_credential_enabled",
+                &[("credential_id", &id), ("enabled", "false")]
+            )
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        member
+            .call("set_credential_enabled", &[("credential_id", &id), ("enabled", "true")])
+            .await
+            .status(),
+        404
+    );
+    let after: Value = owner
+        .call("api_keys", &[("environment", "sandbox")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let key = after["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["credential_id"].as_i64() == id.parse().ok())
+        .unwrap()
+        .clone();
+    assert_eq!(key["name"], "Checkout backend");
+    assert_eq!(key["description"], "Used by the shop");
+    assert_eq!(key["enabled"], false);
+    let page = owner.page("/keys?environment=sandbox").await;
+    assert!(page.contains("Checkout backend") && page.contains("aria-checked=\"false\""));
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM audit_events WHERE action IN ('credential.renamed', 'credential.disabled')"
+        )
+        .await,
+        2
+    );
     app.stop().await;
 }

@@ -1,0 +1,306 @@
+//! Credential screens: the actions on one credential (reveal, roll, revoke), the one-time secret
+//! box with copy buttons, and the API Keys page that lists every credential a developer owns.
+
+use super::api::*;
+use crate::applications::api::OwnedCredential;
+use crate::error::AppError;
+use crate::ui::{FormAlert, FormFlashLoader, action_error};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{A, Redirect};
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn CredentialActions(
+    owned: OwnedCredential,
+    label: String,
+    reveal: ServerAction<RevealSecret>,
+    roll: ServerAction<RollSecret>,
+    revoke: ServerAction<RevokeCredential>,
+) -> impl IntoView {
+    let id = owned.id.to_string();
+    let password_hint = "Not needed if you entered it in the last 15 minutes.";
+    let (reveal_id, roll_id, revoke_id) = (id.clone(), id.clone(), id);
+    let reveal_field = format!("reveal-password-{}", owned.id);
+    let roll_field = format!("roll-password-{}", owned.id);
+    let grace_field = format!("roll-grace-{}", owned.id);
+    view! {
+        {(!owned.revealed).then(|| view! {
+            <details class="confirm">
+                <summary class="button small" aria-label=format!("Reveal secret: {label}")>"Reveal secret"</summary>
+                <div class="confirm-body neutral">
+                    <ActionForm action=reveal attr:class="form compact">
+                        <input type="hidden" name="credential_id" value=reveal_id/>
+                        <label for=reveal_field.clone()>"Your password"</label>
+                        <input id=reveal_field type="password" name="password" autocomplete="current-password"/>
+                        <p class="hint">{password_hint}</p>
+                        <button type="submit" class="button small primary">"Reveal secret"</button>
+                    </ActionForm>
+                </div>
+            </details>
+        })}
+        <details class="confirm">
+            <summary class="button small" aria-label=format!("Roll secret: {label}")>"Roll"</summary>
+            <div class="confirm-body neutral">
+                <ActionForm action=roll attr:class="form compact">
+                    <input type="hidden" name="credential_id" value=roll_id/>
+                    <label for=grace_field.clone()>"Old secret keeps working for"</label>
+                    <select id=grace_field name="grace">
+                        <option value="none">"No time: stop it now"</option>
+                        <option value="1h" selected=true>"1 hour"</option>
+                        <option value="24h">"24 hours"</option>
+                        <option value="7d">"7 days"</option>
+                    </select>
+                    <label for=roll_field.clone()>"Your password"</label>
+                    <input id=roll_field type="password" name="password" autocomplete="current-password"/>
+                    <p class="hint">{password_hint}</p>
+                    <button type="submit" class="button small primary">"Roll secret"</button>
+                </ActionForm>
+            </div>
+        </details>
+        <details class="confirm">
+            <summary class="button small danger" aria-label=format!("Revoke: {label}")>"Revoke"</summary>
+            <div class="confirm-body">
+                <p>"Revoking stops this credential at once, everywhere. It cannot be undone."</p>
+                <ActionForm action=revoke attr:class="inline-form">
+                    <input type="hidden" name="credential_id" value=revoke_id/>
+                    <button type="submit" class="button small danger">{format!("Revoke {label}")}</button>
+                </ActionForm>
+            </div>
+        </details>
+    }
+}
+
+/// The secret just revealed or rolled, or the error that prevented it: whichever action
+/// finished last.
+#[component]
+pub fn RevealedPanel(reveal: ServerAction<RevealSecret>, roll: ServerAction<RollSecret>) -> impl IntoView {
+    let latest = RwSignal::new(None::<Result<RevealedSecret, AppError>>);
+    Effect::new(move |_| {
+        if let Some(outcome) = reveal.value().get() {
+            latest.set(Some(outcome));
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(outcome) = roll.value().get() {
+            latest.set(Some(outcome));
+        }
+    });
+    move || {
+        latest.get().map(|outcome| match outcome {
+            Ok(revealed) => view! { <SecretBox revealed/> }.into_any(),
+            Err(error) => {
+                let message = error
+                    .field_message("password")
+                    .or_else(|| error.form_message())
+                    .unwrap_or_else(|| error.to_string());
+                view! { <p class="form-alert" role="alert">{message}</p> }.into_any()
+            }
+        })
+    }
+}
+
+#[component]
+fn SecretBox(revealed: RevealedSecret) -> impl IntoView {
+    let secret = revealed.secret.0.clone();
+    let public_key = revealed.public_key.clone();
+    view! {
+        <section class="card secret-box" aria-labelledby="secret-heading">
+            <h2 id="secret-heading">"Copy your secret now"</h2>
+            <p class="notice warning">"You will not see this secret again. Store it in your secrets manager; if you lose it, roll it."</p>
+            <div class="field">
+                <label for="revealed-public-key">"Public key"</label>
+                <div class="copy-row">
+                    <input id="revealed-public-key" type="text" readonly=true value=public_key.clone()/>
+                    <CopyButton text=public_key label="Copy public key"/>
+                </div>
+            </div>
+            <div class="field">
+                <label for="revealed-secret">"Secret"</label>
+                <div class="copy-row">
+                    <input id="revealed-secret" type="text" readonly=true value=secret.clone() autocomplete="off" spellcheck="false"/>
+                    <CopyButton text=secret label="Copy secret"/>
+                </div>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn CopyButton(text: String, label: &'static str) -> impl IntoView {
+    let copied = RwSignal::new(false);
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let clipboard = leptos::prelude::window().navigator().clipboard();
+            let _ = clipboard.write_text(&text);
+            copied.set(true);
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = &text;
+    };
+    view! {
+        <button type="button" class="button small" on:click=copy aria-label=label>
+            {move || if copied.get() { "Copied" } else { "Copy" }}
+        </button>
+        <span class="sr-only" aria-live="polite">{move || copied.get().then_some("Copied to the clipboard")}</span>
+    }
+}
+
+#[component]
+pub fn ApiKeysPage() -> impl IntoView {
+    let query = use_query_map();
+    let filter = move || {
+        let query = query.read();
+        (
+            query.get("application").unwrap_or_default(),
+            query.get("environment").unwrap_or_default(),
+        )
+    };
+    let reveal = ServerAction::<RevealSecret>::new();
+    let roll = ServerAction::<RollSecret>::new();
+    let revoke = ServerAction::<RevokeCredential>::new();
+    let describe = ServerAction::<DescribeCredential>::new();
+    let toggle = ServerAction::<SetCredentialEnabled>::new();
+    let keys = Resource::new(
+        move || {
+            let versions = reveal.version().get()
+                + roll.version().get()
+                + revoke.version().get()
+                + describe.version().get()
+                + toggle.version().get();
+            (filter(), versions)
+        },
+        |((application, environment), _)| api_keys(application, environment),
+    );
+    view! {
+        <Title text="API Keys"/>
+        <h1>"API Keys"</h1>
+        <p class="muted">"Every credential of the applications you own. Public keys are not secret; secrets are shown once."</p>
+        <RevealedPanel reveal roll/>
+        <FormFlashLoader endpoint="describe_credential" children=move |flash| {
+            let error = action_error(describe, &flash);
+            view! { <FormAlert error=error/> }
+        }/>
+        <Transition fallback=|| view! { <p class="muted" role="status">"Loading keys…"</p> }>
+            {move || keys.get().map(|keys| match keys {
+                Err(AppError::Unauthenticated) => view! { <Redirect path="/signin"/> }.into_any(),
+                Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
+                Ok(list) => {
+                    let (selected_app, selected_env) = filter();
+                    view! {
+                        <form method="get" action="/keys" class="filters card" aria-label="Filter keys">
+                            <div class="field">
+                                <label for="filter-application">"Application"</label>
+                                <select id="filter-application" name="application">
+                                    <option value="">"All applications"</option>
+                                    {list.applications.iter().map(|(id, name)| view! {
+                                        <option value=id.clone() selected=*id == selected_app>{name.clone()}</option>
+                                    }).collect_view()}
+                                </select>
+                            </div>
+                            <div class="field">
+                                <label for="filter-environment">"Environment"</label>
+                                <select id="filter-environment" name="environment">
+                                    <option value="">"All environments"</option>
+                                    {list.environments.iter().map(|(slug, name)| view! {
+                                        <option value=slug.clone() selected=*slug == selected_env>{name.clone()}</option>
+                                    }).collect_view()}
+                                </select>
+                            </div>
+                            <button type="submit" class="button">"Filter"</button>
+                        </form>
+                        {if list.keys.is_empty() {
+                            view! { <section class="card"><p>"No keys match. Register an application on "<A href="/apis">"My APIs"</A>" to receive credentials."</p></section> }.into_any()
+                        } else {
+                            view! {
+                                <section class="card">
+                                    <div class="table-scroll">
+                                        <table class="stack">
+                                            <thead><tr>
+                                                <th scope="col">"Name"</th><th scope="col">"Public key"</th><th scope="col">"Application"</th>
+                                                <th scope="col">"Environment"</th><th scope="col">"Enabled"</th><th scope="col">"Created"</th>
+                                                <th scope="col">"Last used"</th><th scope="col">"Actions"</th>
+                                            </tr></thead>
+                                            <tbody>
+                                                {list.keys.into_iter().map(|key| view! { <KeyRowView key reveal roll revoke describe toggle/> }).collect_view()}
+                                            </tbody>
+                                        </table>
+                                    </div>
+                                </section>
+                            }.into_any()
+                        }}
+                    }.into_any()
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn KeyRowView(
+    key: KeyRow,
+    reveal: ServerAction<RevealSecret>,
+    roll: ServerAction<RollSecret>,
+    revoke: ServerAction<RevokeCredential>,
+    describe: ServerAction<DescribeCredential>,
+    toggle: ServerAction<SetCredentialEnabled>,
+) -> impl IntoView {
+    let label = format!("{} · {}", key.product, key.environment);
+    let id = key.credential_id.to_string();
+    let (rename_id, toggle_id) = (id.clone(), id);
+    let name_field = format!("rename-{}", key.credential_id);
+    let description_field = format!("describe-{}", key.credential_id);
+    let actions = (key.state == "issued").then(|| {
+        let owned = OwnedCredential {
+            id: key.credential_id,
+            public_key: key.public_key.clone(),
+            revealed: key.revealed,
+            created_on: key.created_on.clone(),
+            last_used: key.last_used.clone(),
+        };
+        view! { <CredentialActions owned label=label.clone() reveal roll revoke/> }
+    });
+    let toggle_label = format!("{} {}", if key.enabled { "Disable" } else { "Enable" }, key.name);
+    view! {
+        <tr>
+            <td data-label="Name">
+                <strong>{key.name.clone()}</strong>
+                {(!key.description.is_empty()).then(|| view! { <br/><span class="muted">{key.description.clone()}</span> })}
+            </td>
+            <td data-label="Public key">
+                {key.public_key.clone().map(|pk| view! { <code>{pk.clone()}</code>" "<CopyButton text=pk label="Copy public key"/> })}
+                {key.public_key.is_none().then(|| view! { <span class=format!("chip state-{}", key.state)>{key.state.replace('_', " ")}</span> })}
+            </td>
+            <td data-label="Application"><A href=format!("/apis/{}", key.application_id)>{key.application.clone()}</A><br/><span class="muted">{key.product.clone()}</span></td>
+            <td data-label="Environment">{key.environment.clone()}</td>
+            <td data-label="Enabled">
+                <ActionForm action=toggle attr:class="inline-form">
+                    <input type="hidden" name="credential_id" value=toggle_id/>
+                    <input type="hidden" name="enabled" value=if key.enabled { "false" } else { "true" }/>
+                    <button type="submit" class="switch" role="switch" aria-checked=if key.enabled { "true" } else { "false" } aria-label=toggle_label>
+                        {if key.enabled { "On" } else { "Off" }}
+                    </button>
+                </ActionForm>
+            </td>
+            <td data-label="Created">{key.created_on.clone()}</td>
+            <td data-label="Last used">{key.last_used.clone().unwrap_or_else(|| "Never".into())}</td>
+            <td data-label="Actions" class="actions">
+                {actions}
+                <details class="confirm">
+                    <summary class="button small" aria-label=format!("Rename: {label}")>"Rename"</summary>
+                    <div class="confirm-body neutral">
+                        <ActionForm action=describe attr:class="form compact">
+                            <input type="hidden" name="credential_id" value=rename_id/>
+                            <label for=name_field.clone()>"Name"</label>
+                            <input id=name_field type="text" name="name" value=key.name.clone() required=true/>
+                            <label for=description_field.clone()>"Description"</label>
+                            <input id=description_field type="text" name="description" value=key.description.clone()/>
+                            <button type="submit" class="button small primary">"Save"</button>
+                        </ActionForm>
+                    </div>
+                </details>
+            </td>
+        </tr>
+    }
+}
