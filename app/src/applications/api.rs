@@ -87,6 +87,8 @@ pub struct AppDetails {
     pub is_owner: bool,
     /// Owners and partner admins manage who owns the application.
     pub can_manage_owners: bool,
+    /// For owners: every environment, and whether the application uses it.
+    pub environment_choices: Vec<(CatalogueEntry, bool)>,
     pub credentials: Vec<CredentialCell>,
     /// Whether provisioning is still running, so the page knows to look again.
     pub provisioning: bool,
@@ -370,6 +372,24 @@ pub async fn application_details(public_id: String) -> Result<AppDetails, AppErr
             .collect(),
         is_owner,
         can_manage_owners: is_owner || membership.member.is_admin(),
+        environment_choices: if is_owner {
+            environments
+                .iter()
+                .filter(|e| e.enabled)
+                .map(|e| {
+                    let used = credentials.iter().any(|c| c.environment_id == e.id);
+                    let entry = CatalogueEntry {
+                        id: e.id,
+                        name: e.name.clone(),
+                        description: e.description.clone(),
+                        needs_approval: e.needs_approval,
+                    };
+                    (entry, used)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
         credentials: cells.into_iter().map(|(_, cell)| cell).collect(),
     })
 }
@@ -459,5 +479,28 @@ pub async fn remove_co_owner(public_id: String, user_id: i64) -> Result<(), AppE
         .await
         .map_err(ownership_error)?;
     leptos_axum::redirect(&format!("/apis/{}", app.public_id));
+    Ok(())
+}
+
+/// Sets the environments an application uses: new ones are provisioned, dropped ones revoked.
+#[server(endpoint = "update_environments")]
+pub async fn update_environments(public_id: String, #[server(default)] environments: Vec<i64>) -> Result<(), AppError> {
+    use ssr::*;
+    let state = state()?;
+    let session = session().await?;
+    let user = require_user(&state, &session).await?;
+    let (app, _) = service::require_owned(&state.db, &user, &public_id)
+        .await
+        .map_err(application_error)?;
+    if environments.is_empty() {
+        return Err(AppError::invalid_field(
+            "environments",
+            "Keep at least one environment, or delete the application.",
+        ));
+    }
+    service::set_environments(&state, &actor(Some(user.id)).await, &app, &environments)
+        .await
+        .map_err(application_error)?;
+    leptos_axum::redirect(&format!("/apis/{}?environments_saved=1", app.public_id));
     Ok(())
 }

@@ -210,6 +210,7 @@ pub fn ApplicationPage() -> impl IntoView {
         delete: ServerAction::new(),
         add_owner: ServerAction::new(),
         remove_owner: ServerAction::new(),
+        environments: ServerAction::new(),
     };
     // Looked at again after every action, and every two seconds while provisioning runs.
     let tick = RwSignal::new(0u32);
@@ -260,6 +261,7 @@ pub fn ApplicationPage() -> impl IntoView {
                         </dl>
                     </section>
                     <OwnersCard public_id=app.public_id.clone() owners=app.owners.clone() can_manage=app.can_manage_owners actions/>
+                    {app.is_owner.then(|| view! { <EnvironmentsCard public_id=app.public_id.clone() choices=app.environment_choices.clone() actions/> })}
                     {app.is_owner.then(|| view! { <LifecycleCard public_id=app.public_id.clone() name=app.name.clone() active=app.status == "active" actions/> })}
                 }.into_any(),
             })}
@@ -307,6 +309,7 @@ struct LifecycleActions {
     delete: ServerAction<DeleteApplication>,
     add_owner: ServerAction<AddCoOwner>,
     remove_owner: ServerAction<RemoveCoOwner>,
+    environments: ServerAction<UpdateEnvironments>,
 }
 
 impl LifecycleActions {
@@ -315,6 +318,7 @@ impl LifecycleActions {
             + self.delete.version().get()
             + self.add_owner.version().get()
             + self.remove_owner.version().get()
+            + self.environments.version().get()
     }
 }
 
@@ -415,6 +419,49 @@ fn LifecycleCard(public_id: String, name: String, active: bool, actions: Lifecyc
                     }/>
                 </div>
             </details>
+        </section>
+    }
+}
+
+#[component]
+fn EnvironmentsCard(
+    public_id: String,
+    choices: Vec<(CatalogueEntry, bool)>,
+    actions: LifecycleActions,
+) -> impl IntoView {
+    let action = actions.environments;
+    let saved = use_query_map().read_untracked().get("environments_saved").is_some();
+    view! {
+        <section class="card">
+            <h2>"Environments"</h2>
+            <p class="muted">"Adding an environment provisions new credentials for every product; removing one revokes its credentials at once."</p>
+            {saved.then(|| view! { <p class="notice" role="status">"Environments saved."</p> })}
+            <FormFlashLoader endpoint="update_environments" children=move |flash| {
+                let error = action_error(action, &flash);
+                let message = move || error.get().and_then(|e| e.field_message("environments"));
+                let (public_id, choices) = (public_id.clone(), choices.clone());
+                view! {
+                    <ActionForm action=action attr:class="form">
+                        <FormAlert error=error/>
+                        <input type="hidden" name="public_id" value=public_id/>
+                        <fieldset class="field choices">
+                            <legend>"Environments this application uses"</legend>
+                            {choices.into_iter().map(|(env, used)| {
+                                let id = format!("app-environment-{}", env.id);
+                                view! {
+                                    <div class="choice">
+                                        <input type="checkbox" id=id.clone() name="environments[]" value=env.id.to_string() checked=used/>
+                                        <label for=id>{env.name.clone()}</label>
+                                        {env.needs_approval.then(|| view! { <p class="hint">"Needs the API provider's approval."</p> })}
+                                    </div>
+                                }
+                            }).collect_view()}
+                            <p class="field-error">{message}</p>
+                        </fieldset>
+                        <SubmitButton label="Save environments" busy_label="Saving…" pending=action.pending().into()/>
+                    </ActionForm>
+                }
+            }/>
         </section>
     }
 }

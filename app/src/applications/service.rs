@@ -436,7 +436,7 @@ pub async fn require_owner_or_partner_admin(
     Ok((app, membership))
 }
 
-async fn email_owners(
+pub async fn email_owners(
     state: &AppState,
     db: &impl ConnectionTrait,
     app: &application::Model,
@@ -655,6 +655,82 @@ pub async fn remove_owner(
         Event::new("application.owner_removed", "application", &app.public_id)
             .partner(app.partner_id)
             .detail(json!({ "user_id": user_id })),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Changes the environments of an application: each added environment is provisioned for every
+/// product of the application (new credentials, even where old ones were revoked before), and
+/// each removed one has its credentials revoked at once.
+pub async fn set_environments(
+    state: &AppState,
+    actor: &Actor,
+    app: &application::Model,
+    environment_ids: &[i64],
+) -> Result<(), ApplicationError> {
+    let now = Utc::now();
+    let (_, environments) = catalogue(&state.db).await?;
+    let wanted: Vec<&environment::Model> = environments
+        .iter()
+        .filter(|e| environment_ids.contains(&e.id))
+        .collect();
+    if wanted.is_empty() || wanted.len() != environment_ids.len() {
+        return Err(ApplicationError::UnknownCatalogueEntry);
+    }
+    let txn = begin_write(&state.db).await?;
+    let all = credential::Entity::find()
+        .filter(credential::Column::ApplicationId.eq(app.id))
+        .all(&txn)
+        .await?;
+    let mut product_ids: Vec<i64> = all.iter().map(|c| c.product_id).collect();
+    product_ids.sort_unstable();
+    product_ids.dedup();
+    let products = product::Entity::find()
+        .filter(product::Column::Id.is_in(product_ids))
+        .all(&txn)
+        .await?;
+    let live = |env: i64| {
+        all.iter()
+            .any(|c| c.environment_id == env && c.state != credential::REVOKED)
+    };
+    let added: Vec<&environment::Model> = wanted.iter().copied().filter(|e| !live(e.id)).collect();
+    for environment in &added {
+        for product in &products {
+            queue_credential(&txn, app, product, environment, now).await?;
+        }
+    }
+    let removed: Vec<i64> = all
+        .iter()
+        .filter(|c| c.state != credential::REVOKED && !environment_ids.contains(&c.environment_id))
+        .map(|c| c.environment_id)
+        .collect();
+    credential::Entity::update_many()
+        .col_expr(credential::Column::State, Expr::value(credential::REVOKED))
+        .col_expr(credential::Column::RevokedAt, Expr::value(now))
+        .filter(credential::Column::ApplicationId.eq(app.id))
+        .filter(credential::Column::EnvironmentId.is_in(removed.clone()))
+        .filter(credential::Column::State.ne(credential::REVOKED))
+        .exec(&txn)
+        .await?;
+    let slug = |id: &i64| {
+        environments
+            .iter()
+            .find(|e| e.id == *id)
+            .map(|e| e.slug.clone())
+            .unwrap_or_default()
+    };
+    let mut removed_slugs: Vec<String> = removed.iter().map(slug).collect();
+    removed_slugs.sort();
+    removed_slugs.dedup();
+    let detail = json!({ "added": added.iter().map(|e| &e.slug).collect::<Vec<_>>(), "removed": removed_slugs });
+    audit::record(
+        &txn,
+        actor,
+        Event::new("application.environments_changed", "application", &app.public_id)
+            .partner(app.partner_id)
+            .detail(detail),
     )
     .await?;
     txn.commit().await?;

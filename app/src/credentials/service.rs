@@ -210,6 +210,21 @@ pub async fn roll(
         .partner(owned.application.partner_id)
         .detail(json!({ "public_key": owned.credential.public_key, "grace_until": previous_expires }));
     audit::record(&txn, actor, event).await?;
+    let until = previous_expires.map(|at| {
+        format!(
+            " The old secret keeps working until {}.",
+            at.format("%Y-%m-%d %H:%M UTC")
+        )
+    });
+    let text = format!(
+        "The secret of {} ({}) in {} was rolled.{}",
+        owned.credential.name,
+        owned.credential.public_key.as_deref().unwrap_or(""),
+        owned.application.name,
+        until.unwrap_or_else(|| " The old secret stopped working at once.".into())
+    );
+    let subject = format!("A secret of {} was rolled", owned.application.name);
+    crate::applications::service::email_owners(state, &txn, &owned.application, &subject, &text, now).await?;
     txn.commit().await?;
     Ok(secret)
 }
@@ -239,6 +254,14 @@ pub async fn revoke(state: &AppState, actor: &Actor, owned: &Owned) -> Result<()
         .partner(owned.application.partner_id)
         .detail(json!({ "public_key": owned.credential.public_key }));
     audit::record(&txn, actor, event).await?;
+    let text = format!(
+        "{} ({}) of {} was revoked and no longer works.",
+        owned.credential.name,
+        owned.credential.public_key.as_deref().unwrap_or("not issued"),
+        owned.application.name
+    );
+    let subject = format!("A credential of {} was revoked", owned.application.name);
+    crate::applications::service::email_owners(state, &txn, &owned.application, &subject, &text, now).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -23,6 +23,7 @@ on_both_databases!(
     deleting_needs_the_typed_name_and_revokes_everything,
     owners_and_partner_admins_manage_co_owners_but_the_last_owner_stays,
     the_api_keys_page_lists_owned_credentials_with_filters_renames_and_switches,
+    adding_an_environment_provisions_and_removing_one_revokes,
 );
 
 async fn scalar(app: &TestApp, sql: &str) -> i64 {
@@ -1082,5 +1083,75 @@ async fn the_api_keys_page_lists_owned_credentials_with_filters_renames_and_swit
         .await,
         2
     );
+    app.stop().await;
+}
+
+async fn adding_an_environment_provisions_and_removing_one_revokes(backend: Backend) {
+    let (app, smtp, owner) = start(backend).await;
+    let public_id = register(&owner, &["Sandbox"]).await;
+    let first = provisioned(&owner, &public_id).await;
+    let (_, environments) = catalogue(&owner).await;
+    let env_id = |name: &str| environments.iter().find(|(_, n)| n == name).unwrap().0.to_string();
+    let (sandbox, uat) = (env_id("Sandbox"), env_id("UAT"));
+    let old_key = first["credentials"][0]["credential"]["public_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let sandbox_id = credential_id(&first, "Sandbox", "Digital Banking");
+    owner.call("reveal_secret", &[("credential_id", &sandbox_id)]).await;
+    owner
+        .call("roll_secret", &[("credential_id", &sandbox_id), ("grace", "none")])
+        .await;
+    smtp.wait_for("ada@acme.example", |m| m.subject.contains("was rolled"))
+        .await;
+
+    let set = async |ids: &[&str]| {
+        let mut fields = vec![("public_id", public_id.as_str())];
+        fields.extend(ids.iter().map(|id| ("environments[]", *id)));
+        owner.call("update_environments", &fields).await.status().as_u16()
+    };
+    // Add UAT: provisioned for both products. Drop sandbox: revoked at once.
+    assert_eq!(set(&[&uat]).await, 200);
+    let after = provisioned(&owner, &public_id).await;
+    let environments_now: Vec<&str> = after["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["environment"].as_str().unwrap())
+        .collect();
+    assert_eq!(environments_now, ["UAT", "UAT"]);
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM credentials WHERE state = 'revoked'").await,
+        2
+    );
+    assert_eq!(set(&[]).await, 422, "at least one environment stays");
+
+    // Adding sandbox back issues new credentials, never the revoked ones.
+    assert_eq!(set(&[&sandbox, &uat]).await, 200);
+    let again = provisioned(&owner, &public_id).await;
+    let new_key = again["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["environment"] == "Sandbox")
+        .unwrap()["credential"]["public_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_ne!(new_key, old_key);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM credentials").await, 6);
+    let detail = text(
+        &app,
+        "SELECT detail FROM audit_events WHERE action = 'application.environments_changed' ORDER BY id LIMIT 1",
+    )
+    .await
+    .unwrap();
+    assert!(
+        detail.contains("\"added\":[\"uat\"]") && detail.contains("\"removed\":[\"sandbox\"]"),
+        "{detail}"
+    );
+    let member = developer(&app, &smtp, "Mel", "mel@acme.example").await;
+    let fields = [("public_id", public_id.as_str()), ("environments[]", sandbox.as_str())];
+    assert_eq!(member.call("update_environments", &fields).await.status(), 404);
     app.stop().await;
 }
