@@ -108,3 +108,14 @@ pub async fn decide_approval(
     leptos_axum::redirect("/admin?decided=1");
     Ok(())
 }
+
+/// The whole audit log, newest first, for operators.
+#[server(endpoint = "audit_log")]
+pub async fn audit_log(#[server(default)] page: u64) -> Result<crate::partners::api::ActivityPage, AppError> {
+    let (state, _) = operator().await?;
+    let page = page.min(100_000);
+    let (events, has_next) = crate::backend::audit::page(&state.db, sea_orm::Condition::all(), page, 50)
+        .await
+        .map_err(|e| crate::backend::internal("audit log failed", e))?;
+    Ok(crate::partners::api::activity_page(events, page, has_next))
+}

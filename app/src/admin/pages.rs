@@ -64,6 +64,7 @@ pub fn AdminPage() -> impl IntoView {
                             }.into_any()
                         }}
                     </section>
+                    <AuditLogCard/>
                     <section class="card">
                         <h2>"Partners"</h2>
                         <div class="table-scroll">
@@ -85,5 +86,35 @@ pub fn AdminPage() -> impl IntoView {
                 }.into_any(),
             })}
         </Transition>
+    }
+}
+
+#[component]
+fn AuditLogCard() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let page = Signal::derive(move || {
+        query
+            .read()
+            .get("log_page")
+            .and_then(|p| p.parse::<u64>().ok())
+            .unwrap_or(0)
+    });
+    let log = Resource::new(move || page.get(), audit_log);
+    view! {
+        <section class="card">
+            <h2>"Audit log"</h2>
+            <Suspense fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
+                {move || log.get().map(|log| match log {
+                    Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
+                    Ok(log) => view! {
+                        <crate::partners::pages::ActivityTable rows=log.rows.clone()/>
+                        <nav class="pager" aria-label="Audit log pages">
+                            {(log.page > 0).then(|| view! { <a href=format!("/admin?log_page={}", log.page - 1)>"Newer"</a> })}
+                            {log.has_next.then(|| view! { <a href=format!("/admin?log_page={}", log.page + 1)>"Older"</a> })}
+                        </nav>
+                    }.into_any(),
+                })}
+            </Suspense>
+        </section>
     }
 }

@@ -504,3 +504,41 @@ pub async fn update_environments(public_id: String, #[server(default)] environme
     leptos_axum::redirect(&format!("/apis/{}?environments_saved=1", app.public_id));
     Ok(())
 }
+
+/// The application's own history: its events and its credentials' events, newest first. Owners only.
+#[server(endpoint = "application_activity")]
+pub async fn application_activity(public_id: String) -> Result<crate::partners::api::ActivityPage, AppError> {
+    use crate::backend::entities::{audit_event, credential};
+    use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
+    use ssr::*;
+    let state = state()?;
+    let session = session().await?;
+    let user = require_user(&state, &session).await?;
+    let (app, _) = service::require_owned(&state.db, &user, &public_id)
+        .await
+        .map_err(application_error)?;
+    let fail = |e| internal("activity lookup failed", e);
+    let credential_ids: Vec<String> = credential::Entity::find()
+        .filter(credential::Column::ApplicationId.eq(app.id))
+        .all(&state.db)
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .map(|c| c.id.to_string())
+        .collect();
+    let filter = Condition::any()
+        .add(
+            Condition::all()
+                .add(audit_event::Column::ObjectType.eq("application"))
+                .add(audit_event::Column::ObjectId.eq(&app.public_id)),
+        )
+        .add(
+            Condition::all()
+                .add(audit_event::Column::ObjectType.eq("credential"))
+                .add(audit_event::Column::ObjectId.is_in(credential_ids)),
+        );
+    let (events, has_next) = crate::backend::audit::page(&state.db, filter, 0, 50)
+        .await
+        .map_err(fail)?;
+    Ok(crate::partners::api::activity_page(events, 0, has_next))
+}

@@ -261,6 +261,7 @@ pub fn ApplicationPage() -> impl IntoView {
                         </dl>
                     </section>
                     <OwnersCard public_id=app.public_id.clone() owners=app.owners.clone() can_manage=app.can_manage_owners actions/>
+                    {app.is_owner.then(|| view! { <ApplicationActivity public_id=app.public_id.clone()/> })}
                     {app.is_owner.then(|| view! { <EnvironmentsCard public_id=app.public_id.clone() choices=app.environment_choices.clone() actions/> })}
                     {app.is_owner.then(|| view! { <LifecycleCard public_id=app.public_id.clone() name=app.name.clone() active=app.status == "active" actions/> })}
                 }.into_any(),
@@ -462,6 +463,22 @@ fn EnvironmentsCard(
                     </ActionForm>
                 }
             }/>
+        </section>
+    }
+}
+
+#[component]
+fn ApplicationActivity(public_id: String) -> impl IntoView {
+    let activity = Resource::new(move || public_id.clone(), application_activity);
+    view! {
+        <section class="card">
+            <h2>"Activity"</h2>
+            <Suspense fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
+                {move || activity.get().map(|activity| match activity {
+                    Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
+                    Ok(activity) => view! { <crate::partners::pages::ActivityTable rows=activity.rows/> }.into_any(),
+                })}
+            </Suspense>
         </section>
     }
 }

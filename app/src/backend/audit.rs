@@ -60,3 +60,39 @@ pub async fn record(db: &impl ConnectionTrait, actor: &Actor, event: Event<'_>) 
     .await?;
     Ok(())
 }
+
+/// Newest-first events matching `filter`, one page of `page_size`, with the actors' names; and
+/// whether there is a next page.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    filter: sea_orm::Condition,
+    page: u64,
+    page_size: u64,
+) -> Result<(Vec<(audit_event::Model, Option<String>)>, bool), DbErr> {
+    use crate::backend::entities::user;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+    let mut events = audit_event::Entity::find()
+        .filter(filter)
+        .order_by_desc(audit_event::Column::Id)
+        .offset(page.saturating_mul(page_size))
+        .limit(page_size + 1)
+        .all(db)
+        .await?;
+    let has_next = events.len() as u64 > page_size;
+    events.truncate(page_size as usize);
+    let actors = user::Entity::find()
+        .filter(user::Column::Id.is_in(events.iter().filter_map(|e| e.actor_user_id)))
+        .all(db)
+        .await?;
+    let named = events
+        .into_iter()
+        .map(|event| {
+            let name = event
+                .actor_user_id
+                .and_then(|id| actors.iter().find(|u| u.id == id))
+                .map(|u| u.full_name.clone());
+            (event, name)
+        })
+        .collect();
+    Ok((named, has_next))
+}

@@ -477,6 +477,26 @@ pub async fn cancel_invitation(invitation_id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Audit events as the activity tables show them.
+#[cfg(feature = "ssr")]
+pub fn activity_page(
+    events: Vec<(crate::backend::entities::audit_event::Model, Option<String>)>,
+    page: u64,
+    has_next: bool,
+) -> ActivityPage {
+    let rows = events
+        .into_iter()
+        .map(|(event, actor)| ActivityRow {
+            when: event.occurred_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            actor: actor.unwrap_or_else(|| "—".into()),
+            action: event.action,
+            object: format!("{} {}", event.object_type, event.object_id),
+            client_ip: event.client_ip.unwrap_or_default(),
+        })
+        .collect();
+    ActivityPage { rows, page, has_next }
+}
+
 #[server(endpoint = "company_activity")]
 pub async fn company_activity(page: u64) -> Result<ActivityPage, AppError> {
     use ssr::*;
@@ -488,17 +508,7 @@ pub async fn company_activity(page: u64) -> Result<ActivityPage, AppError> {
     let (events, has_next) = service::activity(&state.db, admin.partner.id, page)
         .await
         .map_err(|e| internal("activity lookup failed", e))?;
-    let rows = events
-        .into_iter()
-        .map(|(event, actor)| ActivityRow {
-            when: event.occurred_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-            actor: actor.unwrap_or_else(|| "—".into()),
-            action: event.action,
-            object: format!("{} {}", event.object_type, event.object_id),
-            client_ip: event.client_ip.unwrap_or_default(),
-        })
-        .collect();
-    Ok(ActivityPage { rows, page, has_next })
+    Ok(activity_page(events, page, has_next))
 }
 
 #[server(endpoint = "get_invitation")]

@@ -397,22 +397,7 @@ pub fn CompanyActivityPage() -> impl IntoView {
                 Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
                 Ok(activity) => view! {
                     <section class="card">
-                        <div class="table-scroll">
-                            <table class="stack">
-                                <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"What"</th><th scope="col">"Object"</th><th scope="col">"From"</th></tr></thead>
-                                <tbody>
-                                    {activity.rows.into_iter().map(|row| view! {
-                                        <tr>
-                                            <td data-label="When">{row.when}</td>
-                                            <td data-label="Who">{row.actor}</td>
-                                            <td data-label="What"><code>{row.action}</code></td>
-                                            <td data-label="Object">{row.object}</td>
-                                            <td data-label="From">{row.client_ip}</td>
-                                        </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                        </div>
+                        <ActivityTable rows=activity.rows.clone()/>
                         <nav class="pager" aria-label="Pages">
                             {(activity.page > 0).then(|| view! { <A href=format!("/company/activity?page={}", activity.page - 1)>"Newer"</A> })}
                             {activity.has_next.then(|| view! { <A href=format!("/company/activity?page={}", activity.page + 1)>"Older"</A> })}
@@ -515,5 +500,28 @@ fn AcceptWithSignUp(token: String, email: String) -> impl IntoView {
                 </ActionForm>
             }
         }/>
+    }
+}
+
+/// Audit events, newest first: when, who, what, on which object, from where.
+#[component]
+pub fn ActivityTable(rows: Vec<ActivityRow>) -> impl IntoView {
+    view! {
+        <div class="table-scroll">
+            <table class="stack">
+                <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"What"</th><th scope="col">"Object"</th><th scope="col">"From"</th></tr></thead>
+                <tbody>
+                    {rows.into_iter().map(|row| view! {
+                        <tr>
+                            <td data-label="When">{row.when}</td>
+                            <td data-label="Who">{row.actor}</td>
+                            <td data-label="What"><code>{row.action}</code></td>
+                            <td data-label="Object">{row.object}</td>
+                            <td data-label="From">{row.client_ip}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
 }

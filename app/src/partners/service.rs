@@ -842,28 +842,6 @@ pub async fn activity(
     partner_id: i64,
     page: u64,
 ) -> Result<(Vec<(audit_event::Model, Option<String>)>, bool), DbErr> {
-    let mut events = audit_event::Entity::find()
-        .filter(audit_event::Column::PartnerId.eq(partner_id))
-        .order_by_desc(audit_event::Column::Id)
-        .offset(page.saturating_mul(ACTIVITY_PAGE_SIZE))
-        .limit(ACTIVITY_PAGE_SIZE + 1)
-        .all(db)
-        .await?;
-    let has_next = events.len() as u64 > ACTIVITY_PAGE_SIZE;
-    events.truncate(ACTIVITY_PAGE_SIZE as usize);
-    let actors = user::Entity::find()
-        .filter(user::Column::Id.is_in(events.iter().filter_map(|e| e.actor_user_id)))
-        .all(db)
-        .await?;
-    let named = events
-        .into_iter()
-        .map(|event| {
-            let name = event
-                .actor_user_id
-                .and_then(|id| actors.iter().find(|u| u.id == id))
-                .map(|u| u.full_name.clone());
-            (event, name)
-        })
-        .collect();
-    Ok((named, has_next))
+    let filter = sea_orm::Condition::all().add(audit_event::Column::PartnerId.eq(partner_id));
+    audit::page(db, filter, page, ACTIVITY_PAGE_SIZE).await
 }

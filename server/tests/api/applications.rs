@@ -331,6 +331,24 @@ async fn a_secret_is_revealed_once_and_stored_only_as_its_hash(backend: Backend)
     let again = owner.call("reveal_secret", &[("credential_id", &id)]).await;
     assert_eq!(again.status(), 422);
     assert!(again.text().await.unwrap().contains("cannot be shown again"));
+    let activity: Value = owner
+        .call("application_activity", &[("public_id", &public_id)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let actions: Vec<&str> = activity["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions.first(), Some(&"credential.revealed"), "{actions:?}");
+    assert!(
+        actions.contains(&"application.registered") && actions.contains(&"credential.issued"),
+        "{actions:?}"
+    );
+    assert!(!activity.to_string().contains(&secret));
     let cell: Value = details(&owner, &public_id).await.json().await.unwrap();
     assert!(cell.to_string().contains("\"revealed\":true"));
     assert!(!cell.to_string().contains(&secret));
@@ -524,6 +542,20 @@ async fn only_owners_reach_credentials(backend: Backend) {
         assert!(list.contains("Payments Hub") && !list.contains("pk_"), "{who}");
     }
     assert_eq!(details(&outsider, &public_id).await.status(), 404);
+    for (who, browser) in [
+        ("partner admin", &admin),
+        ("member", &member),
+        ("other partner", &outsider),
+    ] {
+        assert_eq!(
+            browser
+                .call("application_activity", &[("public_id", &public_id)])
+                .await
+                .status(),
+            404,
+            "{who}"
+        );
+    }
     assert_eq!(details(&anonymous, &public_id).await.status(), 401);
 
     // Acting on the credential: non-owners get exactly what a missing id gets.
@@ -751,6 +783,16 @@ async fn operators_approve_or_reject_production_and_owners_are_told(backend: Bac
         404
     );
     assert!(operator.page("/admin").await.contains("Nothing is waiting."));
+    let log: Value = operator.call("audit_log", &[]).await.json().await.unwrap();
+    let actions: Vec<&str> = log["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions[..2], ["credential.rejected", "credential.approved"]);
+    assert!(actions.contains(&"partner.created") && actions.contains(&"account.signed_in"));
+    assert_eq!(owner.call("audit_log", &[]).await.status(), 404);
     app.stop().await;
 }
 
