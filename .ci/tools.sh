@@ -81,6 +81,8 @@ stop_postgres() {
     "${PORTICO_PG_STOP[@]}" >/dev/null 2>&1 || true
     rm -rf "$PORTICO_PG_DIR"
   fi
+  # The integration tests' SQLite files and the SIGTERM test's folders.
+  rm -rf "${TMPDIR:-/tmp}"/portico-test-* "${TMPDIR:-/tmp}"/portico-sigterm-*
 }
 
 # wasm-opt for release builds, from the npm registry: Debian's binaryen 108 breaks hydration.

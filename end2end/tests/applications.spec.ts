@@ -62,6 +62,17 @@ test('an owner registers an application, reveals a sandbox secret once, and an o
   await expect(page.getByText(secret)).toHaveCount(0);
   await expect(page.getByLabel('Reveal secret: Digital Banking · Sandbox')).toHaveCount(0);
 
+  // Rolling gives a new secret; the old one keeps working for the chosen grace period.
+  const sandboxBanking = page.getByRole('row').filter({ hasText: 'Sandbox' }).filter({ hasText: 'Digital Banking' });
+  await sandboxBanking.getByLabel('Roll secret: Digital Banking · Sandbox').click();
+  await sandboxBanking.getByLabel('Old secret keeps working for').selectOption('24h');
+  await sandboxBanking.getByRole('button', { name: 'Roll secret', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Copy your secret now' })).toBeVisible();
+  const rolled = await page.getByLabel('Secret', { exact: true }).inputValue();
+  expect(rolled).toMatch(/^sk_sandbox_[0-9A-Za-z]{38}$/);
+  expect(rolled).not.toBe(secret);
+  await page.reload();
+
   // The API Keys page lists the owner's keys, filters them, and switches one off.
   await page.getByRole('link', { name: 'API Keys' }).click();
   await page.getByLabel('Environment').selectOption('sandbox');

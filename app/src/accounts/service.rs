@@ -101,7 +101,7 @@ pub async fn sign_up(
     let created = match inserted {
         Ok(created) => created,
         // Two sign-ups raced for one address and the other won: answer as for an existing account.
-        Err(error) if is_unique_violation(&error) => {
+        Err(error) if crate::backend::is_unique_violation(&error) => {
             txn.rollback().await?;
             tracing::info!("concurrent sign-up for one address; the first one stands");
             return Ok(());
@@ -130,10 +130,6 @@ pub async fn sign_up(
     txn.commit().await?;
     tracing::info!(user.id = created.id, "account created; verification email queued");
     Ok(())
-}
-
-fn is_unique_violation(error: &DbErr) -> bool {
-    matches!(error.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
 }
 
 /// Sends a fresh verification link if the address has an unverified account; otherwise nothing.

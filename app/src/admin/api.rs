@@ -24,10 +24,25 @@ pub struct PartnerOverview {
     pub applications: Vec<String>,
 }
 
+/// An environment or a product, as operators edit it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogueItem {
+    pub id: i64,
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub needs_approval: bool,
+    pub enabled: bool,
+    /// Products only: the ids of the products this one includes.
+    pub includes: Vec<i64>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OperatorView {
     pub approvals: Vec<ApprovalRequest>,
     pub partners: Vec<PartnerOverview>,
+    pub environments: Vec<CatalogueItem>,
+    pub products: Vec<CatalogueItem>,
 }
 
 #[cfg(feature = "ssr")]
@@ -71,7 +86,51 @@ pub async fn admin_overview() -> Result<OperatorView, AppError> {
             applications,
         })
         .collect();
-    Ok(OperatorView { approvals, partners })
+    use crate::backend::entities::{environment, product, product_include};
+    use sea_orm::{EntityTrait, QueryOrder};
+    let environments = environment::Entity::find()
+        .order_by_asc(environment::Column::Position)
+        .all(&state.db)
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .map(|e| CatalogueItem {
+            id: e.id,
+            slug: e.slug,
+            name: e.name,
+            description: e.description,
+            needs_approval: e.needs_approval,
+            enabled: e.enabled,
+            includes: Vec::new(),
+        })
+        .collect();
+    let includes = product_include::Entity::find().all(&state.db).await.map_err(fail)?;
+    let products = product::Entity::find()
+        .order_by_asc(product::Column::Name)
+        .all(&state.db)
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .map(|p| CatalogueItem {
+            includes: includes
+                .iter()
+                .filter(|i| i.product_id == p.id)
+                .map(|i| i.included_product_id)
+                .collect(),
+            id: p.id,
+            slug: p.slug,
+            name: p.name,
+            description: p.description,
+            needs_approval: false,
+            enabled: p.enabled,
+        })
+        .collect();
+    Ok(OperatorView {
+        approvals,
+        partners,
+        environments,
+        products,
+    })
 }
 
 #[server(endpoint = "decide_approval")]
@@ -118,4 +177,107 @@ pub async fn audit_log(#[server(default)] page: u64) -> Result<crate::partners::
         .await
         .map_err(|e| crate::backend::internal("audit log failed", e))?;
     Ok(crate::partners::api::activity_page(events, page, has_next))
+}
+
+#[cfg(feature = "ssr")]
+fn catalogue_text(name: &str, description: &str) -> Result<(String, String), AppError> {
+    let mut errors = crate::error::FormErrors::default();
+    let name = name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        errors = errors.with_field("name", "Use 1 to 100 characters.");
+    }
+    let description = description.trim().to_owned();
+    if description.chars().count() > 1000 {
+        errors = errors.with_field("description", "Use at most 1000 characters.");
+    }
+    if errors.is_empty() {
+        Ok((name, description))
+    } else {
+        Err(AppError::Invalid(errors))
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn catalogue_error(error: crate::admin::service::CatalogueError) -> AppError {
+    use crate::admin::service::CatalogueError;
+    match error {
+        CatalogueError::SlugTaken => AppError::invalid_field("slug", "Another entry already uses this slug."),
+        CatalogueError::NotFound => AppError::NotFound,
+        other => crate::backend::internal("catalogue change failed", other),
+    }
+}
+
+/// Creates (`id` 0) or updates an environment.
+#[server(endpoint = "save_environment")]
+pub async fn save_environment(
+    #[server(default)] id: i64,
+    slug: String,
+    name: String,
+    #[server(default)] description: String,
+    needs_approval: Option<String>,
+    enabled: Option<String>,
+) -> Result<(), AppError> {
+    use crate::admin::service::{self, EnvironmentFields};
+    let (state, user) = operator().await?;
+    let slug = slug.trim().to_owned();
+    if !crate::credentials::keys::is_valid_environment_slug(&slug) {
+        return Err(AppError::invalid_field(
+            "slug",
+            "Use 1 to 20 lower-case letters and digits: the slug appears inside keys.",
+        ));
+    }
+    let (name, description) = catalogue_text(&name, &description)?;
+    let fields = EnvironmentFields {
+        slug,
+        name,
+        description,
+        needs_approval: needs_approval.is_some(),
+        enabled: enabled.is_some(),
+    };
+    let actor = crate::backend::request::actor(Some(user.id)).await;
+    service::save_environment(&state, &actor, (id > 0).then_some(id), fields)
+        .await
+        .map_err(catalogue_error)?;
+    leptos_axum::redirect("/admin?catalogue_saved=1");
+    Ok(())
+}
+
+/// Creates (`id` 0) or updates a product and what it includes.
+#[server(endpoint = "save_product")]
+pub async fn save_product(
+    #[server(default)] id: i64,
+    slug: String,
+    name: String,
+    #[server(default)] description: String,
+    enabled: Option<String>,
+    #[server(default)] includes: Vec<i64>,
+) -> Result<(), AppError> {
+    use crate::admin::service::{self, ProductFields};
+    let (state, user) = operator().await?;
+    let slug = slug.trim().to_owned();
+    let valid = (2..=60).contains(&slug.len())
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !slug.starts_with('-');
+    if !valid {
+        return Err(AppError::invalid_field(
+            "slug",
+            "Use 2 to 60 lower-case letters, digits and hyphens.",
+        ));
+    }
+    let (name, description) = catalogue_text(&name, &description)?;
+    let fields = ProductFields {
+        slug,
+        name,
+        description,
+        enabled: enabled.is_some(),
+        includes,
+    };
+    let actor = crate::backend::request::actor(Some(user.id)).await;
+    service::save_product(&state, &actor, (id > 0).then_some(id), fields)
+        .await
+        .map_err(catalogue_error)?;
+    leptos_axum::redirect("/admin?catalogue_saved=1");
+    Ok(())
 }

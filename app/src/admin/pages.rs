@@ -10,7 +10,12 @@ use leptos_router::components::Redirect;
 #[component]
 pub fn AdminPage() -> impl IntoView {
     let decide = ServerAction::<DecideApproval>::new();
-    let overview = Resource::new(move || decide.version().get(), |_| admin_overview());
+    let save_environment = ServerAction::<SaveEnvironment>::new();
+    let save_product = ServerAction::<SaveProduct>::new();
+    let overview = Resource::new(
+        move || decide.version().get() + save_environment.version().get() + save_product.version().get(),
+        |_| admin_overview(),
+    );
     view! {
         <Title text="Admin"/>
         <h1>"Admin"</h1>
@@ -64,6 +69,7 @@ pub fn AdminPage() -> impl IntoView {
                             }.into_any()
                         }}
                     </section>
+                    <CatalogueCard environments=overview.environments.clone() products=overview.products.clone() save_environment save_product/>
                     <AuditLogCard/>
                     <section class="card">
                         <h2>"Partners"</h2>
@@ -116,5 +122,166 @@ fn AuditLogCard() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+    }
+}
+
+#[component]
+fn CatalogueCard(
+    environments: Vec<CatalogueItem>,
+    products: Vec<CatalogueItem>,
+    save_environment: ServerAction<SaveEnvironment>,
+    save_product: ServerAction<SaveProduct>,
+) -> impl IntoView {
+    let new_environment = CatalogueItem {
+        id: 0,
+        slug: String::new(),
+        name: String::new(),
+        description: String::new(),
+        needs_approval: false,
+        enabled: true,
+        includes: Vec::new(),
+    };
+    let new_product = new_environment.clone();
+    let all_products = products.clone();
+    view! {
+        <section class="card">
+            <h2>"Environments"</h2>
+            <FormFlashLoader endpoint="save_environment" children=move |flash| {
+                let error = action_error(save_environment, &flash);
+                view! { <FormAlert error=error/> }
+            }/>
+            <ul class="plain-list">
+                {environments.into_iter().map(|env| view! { <li><EnvironmentEditor item=env action=save_environment/></li> }).collect_view()}
+                <li><EnvironmentEditor item=new_environment action=save_environment/></li>
+            </ul>
+            <h2>"API products"</h2>
+            <FormFlashLoader endpoint="save_product" children=move |flash| {
+                let error = action_error(save_product, &flash);
+                view! { <FormAlert error=error/> }
+            }/>
+            <ul class="plain-list">
+                {products.into_iter().map(|product| view! { <li><ProductEditor item=product all=all_products.clone() action=save_product/></li> }).collect_view()}
+                <li><ProductEditor item=new_product all=all_products.clone() action=save_product/></li>
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+fn EnvironmentEditor(item: CatalogueItem, action: ServerAction<SaveEnvironment>) -> impl IntoView {
+    let is_new = item.id == 0;
+    let key = if is_new {
+        "new-environment".to_owned()
+    } else {
+        format!("environment-{}", item.id)
+    };
+    let summary = if is_new {
+        "Add environment".to_owned()
+    } else {
+        let mut flags = Vec::new();
+        if item.needs_approval {
+            flags.push("needs approval")
+        }
+        if !item.enabled {
+            flags.push("disabled")
+        }
+        format!(
+            "{} ({}){}",
+            item.name,
+            item.slug,
+            if flags.is_empty() {
+                String::new()
+            } else {
+                format!(" · {}", flags.join(", "))
+            }
+        )
+    };
+    let [slug_id, name_id, description_id, approval_id, enabled_id] =
+        ["slug", "name", "description", "approval", "enabled"].map(|field| format!("{key}-{field}"));
+    view! {
+        <details class="editor">
+            <summary>{summary}</summary>
+            <ActionForm action=action attr:class="form compact">
+                <input type="hidden" name="id" value=item.id.to_string()/>
+                <label for=slug_id.clone()>"Slug"</label>
+                <input id=slug_id.clone() type="text" name="slug" value=item.slug.clone() required=true/>
+                <label for=name_id.clone()>"Name"</label>
+                <input id=name_id.clone() type="text" name="name" value=item.name.clone() required=true/>
+                <label for=description_id.clone()>"Description"</label>
+                <input id=description_id.clone() type="text" name="description" value=item.description.clone()/>
+                <div class="choice">
+                    <input id=approval_id.clone() type="checkbox" name="needs_approval" value="on" checked=item.needs_approval/>
+                    <label for=approval_id.clone()>"Needs approval"</label>
+                </div>
+                <div class="choice">
+                    <input id=enabled_id.clone() type="checkbox" name="enabled" value="on" checked=item.enabled/>
+                    <label for=enabled_id.clone()>"Enabled"</label>
+                </div>
+                <button type="submit" class="button small primary">{if is_new { "Add environment" } else { "Save environment" }}</button>
+            </ActionForm>
+        </details>
+    }
+}
+
+#[component]
+fn ProductEditor(item: CatalogueItem, all: Vec<CatalogueItem>, action: ServerAction<SaveProduct>) -> impl IntoView {
+    let is_new = item.id == 0;
+    let key = if is_new {
+        "new-product".to_owned()
+    } else {
+        format!("product-{}", item.id)
+    };
+    let included: Vec<String> = all
+        .iter()
+        .filter(|p| item.includes.contains(&p.id))
+        .map(|p| p.name.clone())
+        .collect();
+    let summary = if is_new {
+        "Add product".to_owned()
+    } else {
+        let mut text = format!("{} ({})", item.name, item.slug);
+        if !included.is_empty() {
+            text.push_str(&format!(" · includes {}", included.join(", ")))
+        }
+        if !item.enabled {
+            text.push_str(" · disabled")
+        }
+        text
+    };
+    let [slug_id, name_id, description_id, enabled_id] =
+        ["slug", "name", "description", "enabled"].map(|field| format!("{key}-{field}"));
+    let others: Vec<CatalogueItem> = all.into_iter().filter(|p| p.id != item.id).collect();
+    view! {
+        <details class="editor">
+            <summary>{summary}</summary>
+            <ActionForm action=action attr:class="form compact">
+                <input type="hidden" name="id" value=item.id.to_string()/>
+                <label for=slug_id.clone()>"Slug"</label>
+                <input id=slug_id.clone() type="text" name="slug" value=item.slug.clone() required=true/>
+                <label for=name_id.clone()>"Name"</label>
+                <input id=name_id.clone() type="text" name="name" value=item.name.clone() required=true/>
+                <label for=description_id.clone()>"Description"</label>
+                <input id=description_id.clone() type="text" name="description" value=item.description.clone()/>
+                <div class="choice">
+                    <input id=enabled_id.clone() type="checkbox" name="enabled" value="on" checked=item.enabled/>
+                    <label for=enabled_id.clone()>"Enabled"</label>
+                </div>
+                {(!others.is_empty()).then(|| view! {
+                    <fieldset class="choices">
+                        <legend>"Includes"</legend>
+                        {others.iter().map(|other| {
+                            let id = format!("{key}-includes-{}", other.id);
+                            view! {
+                                <div class="choice">
+                                    <input id=id.clone() type="checkbox" name="includes[]" value=other.id.to_string() checked=item.includes.contains(&other.id)/>
+                                    <label for=id>{other.name.clone()}</label>
+                                </div>
+                            }
+                        }).collect_view()}
+                    </fieldset>
+                })}
+                <button type="submit" class="button small primary">{if is_new { "Add product" } else { "Save product" }}</button>
+            </ActionForm>
+        </details>
     }
 }

@@ -160,3 +160,149 @@ pub async fn partners_overview(db: &impl ConnectionTrait) -> Result<Vec<(partner
     }
     Ok(overview)
 }
+
+/// What an operator may set on an environment.
+pub struct EnvironmentFields {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub needs_approval: bool,
+    pub enabled: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogueError {
+    #[error("the slug is taken")]
+    SlugTaken,
+    #[error("no such catalogue entry")]
+    NotFound,
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+}
+
+fn unique_violation(error: DbErr) -> CatalogueError {
+    if crate::backend::is_unique_violation(&error) {
+        CatalogueError::SlugTaken
+    } else {
+        CatalogueError::Db(error)
+    }
+}
+
+/// Creates (`id` = None) or updates an environment.
+pub async fn save_environment(
+    state: &AppState,
+    actor: &Actor,
+    id: Option<i64>,
+    fields: EnvironmentFields,
+) -> Result<(), CatalogueError> {
+    use sea_orm::{ActiveModelTrait, PaginatorTrait, Set};
+    let txn = begin_write(&state.db).await?;
+    let saved = match id {
+        Some(id) => {
+            let existing = environment::Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .ok_or(CatalogueError::NotFound)?;
+            let mut row: environment::ActiveModel = existing.into();
+            row.slug = Set(fields.slug);
+            row.name = Set(fields.name);
+            row.description = Set(fields.description);
+            row.needs_approval = Set(fields.needs_approval);
+            row.enabled = Set(fields.enabled);
+            row.update(&txn).await.map_err(unique_violation)?
+        }
+        None => {
+            let position = environment::Entity::find().count(&txn).await? as i32 + 1;
+            environment::ActiveModel {
+                slug: Set(fields.slug),
+                name: Set(fields.name),
+                description: Set(fields.description),
+                needs_approval: Set(fields.needs_approval),
+                enabled: Set(fields.enabled),
+                position: Set(position),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await
+            .map_err(unique_violation)?
+        }
+    };
+    let detail = json!({ "slug": saved.slug, "needs_approval": saved.needs_approval, "enabled": saved.enabled });
+    audit::record(
+        &txn,
+        actor,
+        Event::new("catalogue.environment_saved", "environment", saved.id).detail(detail),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+pub struct ProductFields {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub enabled: bool,
+    pub includes: Vec<i64>,
+}
+
+/// Creates (`id` = None) or updates a product and the products it includes.
+pub async fn save_product(
+    state: &AppState,
+    actor: &Actor,
+    id: Option<i64>,
+    fields: ProductFields,
+) -> Result<(), CatalogueError> {
+    use crate::backend::entities::product_include;
+    use sea_orm::{ActiveModelTrait, Set};
+    let txn = begin_write(&state.db).await?;
+    let saved = match id {
+        Some(id) => {
+            let existing = product::Entity::find_by_id(id)
+                .one(&txn)
+                .await?
+                .ok_or(CatalogueError::NotFound)?;
+            let mut row: product::ActiveModel = existing.into();
+            row.slug = Set(fields.slug);
+            row.name = Set(fields.name);
+            row.description = Set(fields.description);
+            row.enabled = Set(fields.enabled);
+            row.update(&txn).await.map_err(unique_violation)?
+        }
+        None => product::ActiveModel {
+            slug: Set(fields.slug),
+            name: Set(fields.name),
+            description: Set(fields.description),
+            enabled: Set(fields.enabled),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await
+        .map_err(unique_violation)?,
+    };
+    product_include::Entity::delete_many()
+        .filter(product_include::Column::ProductId.eq(saved.id))
+        .exec(&txn)
+        .await?;
+    let known = product::Entity::find()
+        .filter(product::Column::Id.is_in(fields.includes.clone()))
+        .all(&txn)
+        .await?;
+    for included in known.iter().filter(|p| p.id != saved.id) {
+        product_include::ActiveModel {
+            product_id: Set(saved.id),
+            included_product_id: Set(included.id),
+        }
+        .insert(&txn)
+        .await?;
+    }
+    let detail = json!({ "slug": saved.slug, "enabled": saved.enabled, "includes": known.iter().filter(|p| p.id != saved.id).map(|p| &p.slug).collect::<Vec<_>>() });
+    audit::record(
+        &txn,
+        actor,
+        Event::new("catalogue.product_saved", "product", saved.id).detail(detail),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

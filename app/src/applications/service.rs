@@ -112,7 +112,7 @@ pub async fn register(
     .insert(&txn)
     .await
     .map_err(|e| {
-        if is_unique_violation(&e) {
+        if crate::backend::is_unique_violation(&e) {
             ApplicationError::NameTaken
         } else {
             e.into()
@@ -146,10 +146,6 @@ pub async fn register(
     txn.commit().await?;
     tracing::info!(app.id = app.id, "application registered; provisioning queued");
     Ok(app)
-}
-
-fn is_unique_violation(error: &DbErr) -> bool {
-    matches!(error.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
 }
 
 /// A queued credential and the job that will provision it, written together.

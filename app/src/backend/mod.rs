@@ -68,6 +68,12 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<sea_orm::DatabaseTra
     Ok(txn)
 }
 
+/// Whether an insert or update failed on a unique constraint: the database, not a prior read,
+/// is what settles races for names, domains and addresses.
+pub fn is_unique_violation(error: &sea_orm::DbErr) -> bool {
+    matches!(error.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+}
+
 /// Logs an unexpected backend failure once, in full, and turns it into the user-safe answer.
 pub fn internal(context: &str, error: impl std::fmt::Display) -> AppError {
     tracing::error!(error = %error, "{context}");

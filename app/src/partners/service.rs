@@ -253,7 +253,7 @@ pub async fn create_partner(
     .insert(&txn)
     .await
     .map_err(|e| {
-        if is_unique_violation(&e) {
+        if crate::backend::is_unique_violation(&e) {
             PartnerError::PartnerExists
         } else {
             e.into()
@@ -271,10 +271,6 @@ pub async fn create_partner(
     txn.commit().await?;
     tracing::info!(partner.id = created.id, "partner created");
     Ok(created)
-}
-
-fn is_unique_violation(error: &DbErr) -> bool {
-    matches!(error.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
 }
 
 pub async fn update_partner(

@@ -2,7 +2,7 @@
 
 use crate::on_both_databases;
 use crate::support::smtp::SmtpSink;
-use crate::support::{Backend, PASSWORD, TestApp, TestConfig, token_of, verified_user};
+use crate::support::{Backend, PASSWORD, TestApp, TestConfig, scalar, token_of, verified_user};
 use sea_orm::{ConnectionTrait, Statement};
 use std::sync::atomic::Ordering;
 
@@ -29,16 +29,6 @@ async fn start(backend: Backend) -> (TestApp, SmtpSink) {
     let smtp = SmtpSink::start().await;
     let app = TestApp::spawn(&TestConfig::new(backend, &smtp).await).await;
     (app, smtp)
-}
-
-async fn count(app: &TestApp, sql: &str) -> i64 {
-    let row = app
-        .db
-        .query_one(Statement::from_string(app.db.get_database_backend(), sql.to_owned()))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get_by_index::<i64>(0).unwrap()
 }
 
 async fn sign_up_verify_and_sign_in(backend: Backend) {
@@ -68,14 +58,14 @@ async fn sign_up_verify_and_sign_in(backend: Backend) {
     let page = browser.page(&link.replace(&app.base_url, "")).await;
     assert!(page.contains("Verify email address"));
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM users WHERE email_verified_at IS NOT NULL").await,
+        scalar(&app, "SELECT COUNT(*) FROM users WHERE email_verified_at IS NOT NULL").await,
         0
     );
 
     let verified = browser.call("verify_email", &[("token", &token_of(&link))]).await;
     assert_eq!(verified.status(), 200);
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM users WHERE email_verified_at IS NOT NULL").await,
+        scalar(&app, "SELECT COUNT(*) FROM users WHERE email_verified_at IS NOT NULL").await,
         1
     );
 
@@ -103,7 +93,7 @@ async fn verification_link_works_once(backend: Backend) {
     assert_eq!(forged.status(), 422);
     assert!(forged.text().await.unwrap().contains("not valid"));
     // Only the digest is stored: the token itself appears nowhere in the database.
-    let stored = count(
+    let stored = scalar(
         &app,
         &format!("SELECT COUNT(*) FROM email_tokens WHERE token_hash = '{token}'"),
     )
@@ -155,7 +145,7 @@ async fn sign_up_with_a_taken_address_answers_alike_and_tells_the_owner(backend:
         .wait_for("ada@acme.example", |m| m.subject.contains("tried to sign up"))
         .await;
     assert!(warning.link().starts_with(&app.base_url));
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM users").await, 2);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM users").await, 2);
     // The original password still works; the attempt changed nothing.
     assert_eq!(app.browser().sign_in("ada@acme.example", PASSWORD).await.status(), 200);
     app.stop().await;
@@ -189,7 +179,7 @@ async fn addresses_are_one_account_whatever_their_case_or_script(backend: Backen
     app.browser()
         .sign_up("Imposter", "ADA.LOVELACE@acme.example", PASSWORD)
         .await;
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM users").await, 1);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM users").await, 1);
 
     // An internationalised domain is stored in punycode, and its Unicode spelling is the same account.
     let jo = app.browser();
@@ -202,7 +192,7 @@ async fn addresses_are_one_account_whatever_their_case_or_script(backend: Backen
         200
     );
     assert_eq!(
-        count(
+        scalar(
             &app,
             "SELECT COUNT(*) FROM users WHERE email_canonical = 'jo@xn--bcher-kva.example'"
         )
@@ -242,7 +232,7 @@ async fn passwords_outside_the_policy_are_refused_next_to_the_field(backend: Bac
     let body: serde_json::Value = missing.json().await.unwrap();
     assert!(body["Invalid"]["fields"]["full_name"].is_string(), "{body}");
     assert!(body["Invalid"]["fields"]["email"].is_string(), "{body}");
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM users").await, 0);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM users").await, 0);
 
     // Passwords are taken exactly as typed: spaces at either end are part of them.
     let spaced = "  eleven chars plus spaces  ";
@@ -367,7 +357,7 @@ async fn expired_links_are_refused(backend: Backend) {
     browser.sign_up("Ada", "ada@acme.example", PASSWORD).await;
     let token = token_of(&smtp.wait_for("ada@acme.example", |_| true).await.link());
     // Lifetimes as issued: 24 hours for verification.
-    let lifetime_ok = count(
+    let lifetime_ok = scalar(
         &app,
         match app.db.get_database_backend() {
             sea_orm::DatabaseBackend::Postgres => "SELECT CAST(EXTRACT(EPOCH FROM (expires_at - created_at)) AS BIGINT) FROM email_tokens",
@@ -387,7 +377,7 @@ async fn expired_links_are_refused(backend: Backend) {
     assert_eq!(expired.status(), 422);
     assert!(expired.text().await.unwrap().contains("expired"));
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM users WHERE email_verified_at IS NOT NULL").await,
+        scalar(&app, "SELECT COUNT(*) FROM users WHERE email_verified_at IS NOT NULL").await,
         0
     );
     app.stop().await;
@@ -482,7 +472,7 @@ async fn profile_records_terms_acceptance_with_time_and_version(backend: Backend
     assert_eq!(profile["is_complete"], true);
     assert!(profile["terms_accepted_on"].is_string());
     assert_eq!(
-        count(
+        scalar(
             &app,
             "SELECT COUNT(*) FROM users WHERE terms_version = '2026-11' AND terms_accepted_at IS NOT NULL"
         )
@@ -591,7 +581,7 @@ async fn a_link_is_bound_to_the_address_it_was_sent_to(backend: Backend) {
         .unwrap();
     assert_eq!(browser.call("verify_email", &[("token", &token)]).await.status(), 422);
     assert_eq!(
-        count(&app, "SELECT COUNT(*) FROM users WHERE email_verified_at IS NOT NULL").await,
+        scalar(&app, "SELECT COUNT(*) FROM users WHERE email_verified_at IS NOT NULL").await,
         0
     );
     app.stop().await;

@@ -3,8 +3,8 @@
 
 use crate::on_both_databases;
 use crate::support::smtp::SmtpSink;
-use crate::support::{Backend, Browser, PASSWORD, TestApp, TestConfig, verified_user};
-use sea_orm::{ConnectionTrait, Statement};
+use crate::support::{Backend, Browser, PASSWORD, TestApp, TestConfig, scalar, text, verified_user};
+use sea_orm::ConnectionTrait;
 use serde_json::Value;
 use std::time::Duration;
 
@@ -24,26 +24,8 @@ on_both_databases!(
     owners_and_partner_admins_manage_co_owners_but_the_last_owner_stays,
     the_api_keys_page_lists_owned_credentials_with_filters_renames_and_switches,
     adding_an_environment_provisions_and_removing_one_revokes,
+    operators_manage_products_and_environments,
 );
-
-async fn scalar(app: &TestApp, sql: &str) -> i64 {
-    let row = app
-        .db
-        .query_one(Statement::from_string(app.db.get_database_backend(), sql.to_owned()))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get_by_index::<i64>(0).unwrap()
-}
-
-async fn text(app: &TestApp, sql: &str) -> Option<String> {
-    let row = app
-        .db
-        .query_one(Statement::from_string(app.db.get_database_backend(), sql.to_owned()))
-        .await
-        .unwrap()?;
-    row.try_get_by_index::<Option<String>>(0).unwrap()
-}
 
 /// A verified developer with a complete profile, in a company of their domain.
 async fn developer(app: &TestApp, smtp: &SmtpSink, name: &str, email: &str) -> Browser {
@@ -327,6 +309,10 @@ async fn a_secret_is_revealed_once_and_stored_only_as_its_hash(backend: Backend)
         .await,
         1
     );
+    // Nor in the logs, at any level.
+    let logs = crate::support::captured_logs();
+    assert!(logs.contains("secret revealed"), "logs were captured");
+    assert!(!logs.contains(&secret), "the secret appears in the logs");
 
     let again = owner.call("reveal_secret", &[("credential_id", &id)]).await;
     assert_eq!(again.status(), 422);
@@ -1195,5 +1181,102 @@ async fn adding_an_environment_provisions_and_removing_one_revokes(backend: Back
     let member = developer(&app, &smtp, "Mel", "mel@acme.example").await;
     let fields = [("public_id", public_id.as_str()), ("environments[]", sandbox.as_str())];
     assert_eq!(member.call("update_environments", &fields).await.status(), 404);
+    app.stop().await;
+}
+
+async fn operators_manage_products_and_environments(backend: Backend) {
+    let smtp = SmtpSink::start().await;
+    let mut config = TestConfig::new(backend, &smtp).await;
+    config.admin_emails = vec!["ops@provider.example".into()];
+    let app = TestApp::spawn(&config).await;
+    let operator = verified_user(&app, &smtp, "Olive", "ops@provider.example").await;
+    let owner = developer(&app, &smtp, "Ada", "ada@acme.example").await;
+
+    let new_environment = [
+        ("slug", "preprod"),
+        ("name", "Pre-production"),
+        ("description", "Last stop"),
+        ("needs_approval", "on"),
+        ("enabled", "on"),
+    ];
+    assert_eq!(
+        owner.call("save_environment", &new_environment).await.status(),
+        404,
+        "developers cannot"
+    );
+    assert_eq!(operator.call("save_environment", &new_environment).await.status(), 200);
+    assert_eq!(
+        operator.call("save_environment", &new_environment).await.status(),
+        422,
+        "slugs are unique"
+    );
+    let bad_slug = operator
+        .call("save_environment", &[("slug", "pre_prod"), ("name", "X")])
+        .await;
+    assert_eq!(bad_slug.status(), 422);
+    let (_, environments) = catalogue(&owner).await;
+    assert!(environments.iter().any(|(_, name)| name == "Pre-production"));
+
+    // Disabling an environment takes it off the registration form.
+    let view: Value = operator.call("admin_overview", &[]).await.json().await.unwrap();
+    let uat = view["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["slug"] == "uat")
+        .unwrap()
+        .clone();
+    let uat_id = uat["id"].to_string();
+    assert_eq!(
+        operator
+            .call(
+                "save_environment",
+                &[
+                    ("id", uat_id.as_str()),
+                    ("slug", "uat"),
+                    ("name", "UAT"),
+                    ("description", "")
+                ]
+            )
+            .await
+            .status(),
+        200
+    );
+    let (_, environments) = catalogue(&owner).await;
+    assert!(!environments.iter().any(|(_, name)| name == "UAT"));
+
+    // A product that includes another.
+    let banking = view["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["slug"] == "digital-banking")
+        .unwrap()["id"]
+        .to_string();
+    let bundle = [
+        ("slug", "banking-suite"),
+        ("name", "Banking Suite"),
+        ("description", "Everything"),
+        ("enabled", "on"),
+        ("includes[]", banking.as_str()),
+    ];
+    assert_eq!(operator.call("save_product", &bundle).await.status(), 200);
+    let view: Value = operator.call("admin_overview", &[]).await.json().await.unwrap();
+    let suite = view["products"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["slug"] == "banking-suite")
+        .unwrap()
+        .clone();
+    assert_eq!(suite["includes"][0].to_string(), banking);
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM audit_events WHERE action LIKE 'catalogue.%'"
+        )
+        .await,
+        3
+    );
     app.stop().await;
 }

@@ -3,8 +3,8 @@
 
 use crate::on_both_databases;
 use crate::support::smtp::SmtpSink;
-use crate::support::{Backend, PASSWORD, TestApp, TestConfig};
-use sea_orm::{ConnectionTrait, Statement};
+use crate::support::{Backend, PASSWORD, TestApp, TestConfig, scalar};
+use sea_orm::ConnectionTrait;
 use std::time::Duration;
 
 on_both_databases!(
@@ -12,16 +12,6 @@ on_both_databases!(
     two_instances_deliver_each_message_once,
     shutdown_finishes_requests_in_flight,
 );
-
-async fn scalar(app: &TestApp, sql: &str) -> i64 {
-    let row = app
-        .db
-        .query_one(Statement::from_string(app.db.get_database_backend(), sql.to_owned()))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get_by_index::<i64>(0).unwrap()
-}
 
 async fn mail_waits_out_an_smtp_outage_and_a_restart(backend: Backend) {
     let smtp_port = SmtpSink::unused_port().await;

@@ -3,8 +3,8 @@
 
 use crate::on_both_databases;
 use crate::support::smtp::SmtpSink;
-use crate::support::{Backend, Browser, PASSWORD, TestApp, TestConfig, token_of, verified_user};
-use sea_orm::{ConnectionTrait, Statement};
+use crate::support::{Backend, Browser, PASSWORD, TestApp, TestConfig, scalar, token_of, verified_user};
+use sea_orm::ConnectionTrait;
 use serde_json::Value;
 
 on_both_databases!(
@@ -25,16 +25,6 @@ async fn start(backend: Backend) -> (TestApp, SmtpSink) {
     let smtp = SmtpSink::start().await;
     let app = TestApp::spawn(&TestConfig::new(backend, &smtp).await).await;
     (app, smtp)
-}
-
-async fn scalar(app: &TestApp, sql: &str) -> i64 {
-    let row = app
-        .db
-        .query_one(Statement::from_string(app.db.get_database_backend(), sql.to_owned()))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get_by_index::<i64>(0).unwrap()
 }
 
 async fn overview(browser: &Browser) -> Value {

@@ -115,9 +115,46 @@ pub struct TestApp {
     handle: Option<JoinHandle<std::io::Result<()>>>,
 }
 
+/// Everything the servers in this test process log, so tests can prove a secret never appears.
+pub fn captured_logs() -> String {
+    String::from_utf8_lossy(&log_buffer().lock().unwrap()).into_owned()
+}
+
+fn log_buffer() -> &'static std::sync::Arc<std::sync::Mutex<Vec<u8>>> {
+    static BUFFER: std::sync::OnceLock<std::sync::Arc<std::sync::Mutex<Vec<u8>>>> = std::sync::OnceLock::new();
+    BUFFER.get_or_init(Default::default)
+}
+
+/// A log writer that keeps a copy of every line (at every level, DEBUG included).
+#[derive(Clone)]
+struct CapturingWriter;
+
+impl std::io::Write for CapturingWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        log_buffer().lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn init_logging() {
+    static INIT: std::sync::Once = std::sync::Once::new();
+    INIT.call_once(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(
+                "debug,sqlx=debug,sea_orm=debug,hyper=info,h2=info",
+            ))
+            .with_writer(|| CapturingWriter)
+            .with_ansi(false)
+            .try_init();
+    });
+}
+
 impl TestApp {
     pub async fn spawn(config: &TestConfig) -> Self {
-        server::telemetry::init();
+        init_logging();
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a free port");
         let address = listener.local_addr().expect("local address");
         let base_url = config.base_url.clone().unwrap_or_else(|| format!("http://{address}"));
@@ -292,6 +329,33 @@ impl Browser {
         self.jar
             .add_cookie_str(&format!("portico_session={value}; Path=/"), &url);
     }
+}
+
+/// The one number a query returns, e.g. a `COUNT(*)`.
+pub async fn scalar(app: &TestApp, sql: &str) -> i64 {
+    let row = app
+        .db
+        .query_one(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no row for {sql}"));
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+/// The one text value a query returns, or `None` for no row or NULL.
+pub async fn text(app: &TestApp, sql: &str) -> Option<String> {
+    let row = app
+        .db
+        .query_one(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await
+        .unwrap()?;
+    row.try_get_by_index::<Option<String>>(0).unwrap()
 }
 
 /// The token in a link such as `…/verify?token=abc`.
