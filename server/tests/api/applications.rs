@@ -592,6 +592,35 @@ async fn only_owners_reach_credentials(backend: Backend) {
             .as_deref(),
         Some("issued")
     );
+    // Everything else that takes the application's id: members who are not owners and other
+    // partners get "not found", and the application is unchanged.
+    let ada_id = text(
+        &app,
+        "SELECT CAST(id AS TEXT) FROM users WHERE email_canonical = 'ada@acme.example'",
+    )
+    .await
+    .unwrap();
+    let sandbox_env = text(&app, "SELECT CAST(id AS TEXT) FROM environments WHERE slug = 'sandbox'")
+        .await
+        .unwrap();
+    for (who, browser) in [("member", &member), ("other partner", &outsider)] {
+        for (endpoint, fields) in [
+            ("set_application_active", vec![("active", "false")]),
+            ("delete_application", vec![("confirm_name", "Payments Hub")]),
+            ("update_environments", vec![("environments[]", sandbox_env.as_str())]),
+            ("add_co_owner", vec![("email", "mel@acme.example")]),
+            ("remove_co_owner", vec![("user_id", ada_id.as_str())]),
+        ] {
+            let mut with_id = vec![("public_id", public_id.as_str())];
+            with_id.extend(fields);
+            assert_eq!(browser.call(endpoint, &with_id).await.status(), 404, "{who} {endpoint}");
+        }
+    }
+    assert_eq!(
+        text(&app, "SELECT status FROM applications").await.as_deref(),
+        Some("active")
+    );
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM application_owners").await, 2);
     // The co-owner can.
     assert_eq!(
         co_owner.call("reveal_secret", &[("credential_id", &id)]).await.status(),
@@ -1002,6 +1031,30 @@ async fn owners_and_partner_admins_manage_co_owners_but_the_last_owner_stays(bac
         .await;
     assert_eq!(last.status(), 422);
     assert!(last.text().await.unwrap().contains("at least one owner"));
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM application_owners").await, 1);
+
+    // Two owners removing each other at the same moment: one succeeds, one owner stays.
+    assert_eq!(
+        owner
+            .call(
+                "add_co_owner",
+                &[("public_id", &public_id), ("email", "cy@acme.example")]
+            )
+            .await
+            .status(),
+        200
+    );
+    let (ada, cy_id) = (user_id("ada@acme.example"), user_id("cy@acme.example"));
+    let (remove_cy, remove_ada) = (
+        [("public_id", public_id.as_str()), ("user_id", cy_id.as_str())],
+        [("public_id", public_id.as_str()), ("user_id", ada.as_str())],
+    );
+    let (a, b) = tokio::join!(
+        owner.call("remove_co_owner", &remove_cy),
+        cy.call("remove_co_owner", &remove_ada)
+    );
+    let statuses = [a.status().as_u16(), b.status().as_u16()];
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "{statuses:?}");
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM application_owners").await, 1);
     app.stop().await;
 }
