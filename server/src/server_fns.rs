@@ -1,12 +1,14 @@
 //! The front door of every Leptos server function (`/api/*`).
 //!
-//! Leptos registers one route per server function; this middleware wraps all of them and adds what server functions cannot do for themselves:
+//! Leptos registers one route per server function; this middleware wraps all of them and adds
+//! what server functions cannot do for themselves:
 //! - rate limits for the endpoints an attacker would hammer, per client address and per email,
 //!   counted in the database so they hold across instances;
 //! - the HTTP status that matches the error (422, 401, 404, 429 …) instead of a blanket 500;
 //! - for plain form posts (JavaScript off): the error and the typed values go into the session
 //!   flash and the browser is sent back to the form, which shows them;
-//! - redirects only ever stay on this site, whatever the `Referer` says.
+//! - redirects only ever stay on this site, whatever the `Referer` says;
+//! - a plain post that reveals a secret gets a page showing it, not a redirect that would lose it.
 
 use crate::startup::ServerState;
 use app::accounts::api::FormFlash;
