@@ -42,7 +42,7 @@ mod ssr {
     pub use crate::accounts::password::Password;
     pub use crate::accounts::service::{self, AccountError};
     pub use crate::backend::internal;
-    pub use crate::backend::request::{actor, require_user, session, signed_in_user, state};
+    pub use crate::backend::request::{actor, session, signed_in, signed_in_user, state};
     pub use crate::backend::tokens::TokenError;
     pub use crate::error::AppError;
 
@@ -211,9 +211,7 @@ pub async fn reset_password(token: String, new_password: String) -> Result<(), A
 #[server(endpoint = "change_password")]
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, session, user) = signed_in().await?;
     let password =
         Password::parse_new(&new_password).map_err(|e| AppError::invalid_field("new_password", e.to_string()))?;
     service::change_password(
@@ -252,9 +250,7 @@ fn is_complete(user: &crate::backend::entities::user::Model, terms_version: &str
 #[server(endpoint = "get_profile")]
 pub async fn get_profile() -> Result<Profile, AppError> {
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, _, user) = signed_in().await?;
     let terms_version = state.settings.terms_version.clone();
     let accepted_current = user.terms_version.as_deref() == Some(terms_version.as_str());
     Ok(Profile {
@@ -280,9 +276,7 @@ pub async fn save_profile(
 ) -> Result<(), AppError> {
     use crate::accounts::profile::{FullName, optional_phone, optional_text};
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, _, user) = signed_in().await?;
     let mut errors = crate::error::FormErrors::default();
     let name = errors.check("full_name", FullName::parse(&full_name));
     let job_title = errors.check("job_title", optional_text(&job_title, 200));

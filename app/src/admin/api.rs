@@ -47,10 +47,8 @@ pub struct OperatorView {
 
 #[cfg(feature = "ssr")]
 async fn operator() -> Result<(crate::backend::AppState, crate::backend::entities::user::Model), AppError> {
-    use crate::backend::request::{require_user, session, state};
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    use crate::backend::request::signed_in;
+    let (state, _, user) = signed_in().await?;
     crate::admin::service::require_operator(&state, &user).map_err(|_| AppError::NotFound)?;
     Ok((state, user))
 }

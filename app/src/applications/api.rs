@@ -98,7 +98,7 @@ pub struct AppDetails {
 mod ssr {
     pub use crate::applications::service::{self, ApplicationError};
     pub use crate::backend::internal;
-    pub use crate::backend::request::{actor, require_user, session, state};
+    pub use crate::backend::request::{actor, signed_in};
     pub use crate::error::AppError;
 
     pub fn application_error(error: ApplicationError) -> AppError {
@@ -171,9 +171,7 @@ mod ssr {
 #[server(endpoint = "registration_context")]
 pub async fn registration_context() -> Result<RegistrationOptions, AppError> {
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, _, user) = signed_in().await?;
     let (blocker, _) = registration_blocker(&state, &user).await?;
     let (products, environments) = service::catalogue(&state.db)
         .await
@@ -214,9 +212,7 @@ pub async fn register_application(
 ) -> Result<(), AppError> {
     use crate::applications::domain::RegistrationForm;
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, _, user) = signed_in().await?;
     let (blocker, membership) = registration_blocker(&state, &user).await?;
     if let Some(blocker) = blocker {
         return Err(AppError::invalid_form(blocker));
@@ -245,9 +241,7 @@ pub async fn register_application(
 #[server(endpoint = "my_apis")]
 pub async fn my_apis() -> Result<ApplicationList, AppError> {
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, _, user) = signed_in().await?;
     let (blocker, membership) = registration_blocker(&state, &user).await?;
     let Some(membership) = membership else {
         return Ok(ApplicationList {
@@ -309,9 +303,7 @@ pub async fn application_details(public_id: String) -> Result<AppDetails, AppErr
     use crate::backend::entities::{credential, environment, product};
     use sea_orm::EntityTrait;
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, _, user) = signed_in().await?;
     let membership = crate::partners::service::require_member(&state.db, &user)
         .await
         .map_err(|_| AppError::NotFound)?;
@@ -397,9 +389,7 @@ pub async fn application_details(public_id: String) -> Result<AppDetails, AppErr
 #[server(endpoint = "set_application_active")]
 pub async fn set_application_active(public_id: String, active: String) -> Result<(), AppError> {
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, _, user) = signed_in().await?;
     let (app, _) = service::require_owned(&state.db, &user, &public_id)
         .await
         .map_err(application_error)?;
@@ -418,9 +408,7 @@ pub async fn set_application_active(public_id: String, active: String) -> Result
 #[server(endpoint = "delete_application")]
 pub async fn delete_application(public_id: String, confirm_name: String) -> Result<(), AppError> {
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, _, user) = signed_in().await?;
     let (app, _) = service::require_owned(&state.db, &user, &public_id)
         .await
         .map_err(application_error)?;
@@ -442,9 +430,7 @@ pub async fn delete_application(public_id: String, confirm_name: String) -> Resu
 #[server(endpoint = "add_co_owner")]
 pub async fn add_co_owner(public_id: String, email: String) -> Result<(), AppError> {
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, _, user) = signed_in().await?;
     let (app, membership) = service::require_owner_or_partner_admin(&state.db, &user, &public_id)
         .await
         .map_err(application_error)?;
@@ -456,7 +442,7 @@ pub async fn add_co_owner(public_id: String, email: String) -> Result<(), AppErr
         Err(service::OwnershipError::NotAMember) => {
             crate::partners::service::invite(&state, &actor, &user, &membership, &email, &[app.id])
                 .await
-                .map_err(crate::partners::api::partner_error)?;
+                .map_err(crate::partners::api::ssr::partner_error)?;
             leptos_axum::redirect(&format!("/apis/{}?invited=1", app.public_id));
             return Ok(());
         }
@@ -469,9 +455,7 @@ pub async fn add_co_owner(public_id: String, email: String) -> Result<(), AppErr
 #[server(endpoint = "remove_co_owner")]
 pub async fn remove_co_owner(public_id: String, user_id: i64) -> Result<(), AppError> {
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, _, user) = signed_in().await?;
     let (app, _) = service::require_owner_or_partner_admin(&state.db, &user, &public_id)
         .await
         .map_err(application_error)?;
@@ -486,9 +470,7 @@ pub async fn remove_co_owner(public_id: String, user_id: i64) -> Result<(), AppE
 #[server(endpoint = "update_environments")]
 pub async fn update_environments(public_id: String, #[server(default)] environments: Vec<i64>) -> Result<(), AppError> {
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, _, user) = signed_in().await?;
     let (app, _) = service::require_owned(&state.db, &user, &public_id)
         .await
         .map_err(application_error)?;
@@ -511,9 +493,7 @@ pub async fn application_activity(public_id: String) -> Result<crate::partners::
     use crate::backend::entities::{audit_event, credential};
     use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, _, user) = signed_in().await?;
     let (app, _) = service::require_owned(&state.db, &user, &public_id)
         .await
         .map_err(application_error)?;

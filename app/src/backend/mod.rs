@@ -122,6 +122,14 @@ pub mod request {
         signed_in_user(state, session).await?.ok_or(AppError::Unauthenticated)
     }
 
+    /// The first lines of every server function that needs a signed-in caller.
+    pub async fn signed_in() -> Result<(AppState, Session, user::Model), AppError> {
+        let state = state()?;
+        let session = session().await?;
+        let user = require_user(&state, &session).await?;
+        Ok((state, session, user))
+    }
+
     /// The audit actor for this request: the signed-in user, if any, and the client address.
     pub async fn actor(user_id: Option<i64>) -> crate::backend::audit::Actor {
         let client_ip = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
@@ -129,18 +137,5 @@ pub mod request {
             .ok()
             .map(|info| info.0.ip().to_string());
         crate::backend::audit::Actor { user_id, client_ip }
-    }
-
-    /// Whether the request is a plain HTML form post (JavaScript off) rather than a fetch.
-    pub fn is_plain_form_post() -> bool {
-        leptos::prelude::use_context::<http::request::Parts>()
-            .and_then(|parts| {
-                parts
-                    .headers
-                    .get(http::header::ACCEPT)
-                    .and_then(|v| v.to_str().ok())
-                    .map(|v| v.contains("text/html"))
-            })
-            .unwrap_or(false)
     }
 }

@@ -27,7 +27,7 @@ pub struct RevealedSecret {
 #[cfg(feature = "ssr")]
 mod ssr {
     pub use crate::backend::internal;
-    pub use crate::backend::request::{actor, require_user, session, state};
+    pub use crate::backend::request::{actor, signed_in};
     pub use crate::credentials::service::{self, CredentialError, Grace};
     pub use crate::error::AppError;
 
@@ -57,9 +57,7 @@ pub async fn reveal_secret(
     #[server(default)] password: String,
 ) -> Result<RevealedSecret, AppError> {
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, session, user) = signed_in().await?;
     let owned = service::require_owner(&state.db, &user, credential_id)
         .await
         .map_err(credential_error)?;
@@ -83,9 +81,7 @@ pub async fn roll_secret(
     #[server(default)] password: String,
 ) -> Result<RevealedSecret, AppError> {
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, session, user) = signed_in().await?;
     let owned = service::require_owner(&state.db, &user, credential_id)
         .await
         .map_err(credential_error)?;
@@ -107,9 +103,7 @@ pub async fn roll_secret(
 #[server(endpoint = "revoke_credential")]
 pub async fn revoke_credential(credential_id: i64) -> Result<(), AppError> {
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, _, user) = signed_in().await?;
     let owned = service::require_owner(&state.db, &user, credential_id)
         .await
         .map_err(credential_error)?;
@@ -154,9 +148,7 @@ pub async fn api_keys(
     #[server(default)] environment: String,
 ) -> Result<KeyList, AppError> {
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, _, user) = signed_in().await?;
     let rows = service::owned_by(&state.db, &user)
         .await
         .map_err(|e| internal("key list failed", e))?;
@@ -206,9 +198,7 @@ pub async fn describe_credential(
     #[server(default)] description: String,
 ) -> Result<(), AppError> {
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, _, user) = signed_in().await?;
     let owned = service::require_owner(&state.db, &user, credential_id)
         .await
         .map_err(credential_error)?;
@@ -230,9 +220,7 @@ pub async fn describe_credential(
 #[server(endpoint = "set_credential_enabled")]
 pub async fn set_credential_enabled(credential_id: i64, enabled: String) -> Result<(), AppError> {
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, _, user) = signed_in().await?;
     let owned = service::require_owner(&state.db, &user, credential_id)
         .await
         .map_err(credential_error)?;

@@ -97,15 +97,16 @@ pub struct InvitationView {
     pub signed_in_as: Option<String>,
 }
 
+/// Server-side helpers; `partner_error` is the user-facing answer for a partner rule that refused
+/// something, shared with the application functions that reuse invitations.
 #[cfg(feature = "ssr")]
-mod ssr {
-    pub use super::partner_error;
+pub mod ssr {
     pub use crate::backend::internal;
-    pub use crate::backend::request::{actor, require_user, session, signed_in_user, state};
+    pub use crate::backend::request::{actor, require_user, session, signed_in, signed_in_user, state};
     pub use crate::error::AppError;
     pub use crate::partners::service::{self, InvitationProblem, PartnerError};
 
-    pub fn partner_error_impl(error: PartnerError) -> AppError {
+    pub fn partner_error(error: PartnerError) -> AppError {
         match error {
             PartnerError::PublicDomain => AppError::invalid_form(
                 "Addresses at public email providers cannot set up or join a company. Sign up with your work address.",
@@ -149,12 +150,6 @@ mod ssr {
     pub fn date(at: chrono::DateTime<chrono::Utc>) -> String {
         at.format("%Y-%m-%d").to_string()
     }
-}
-
-/// The user-facing answer for a partner rule that refused something.
-#[cfg(feature = "ssr")]
-pub fn partner_error(error: crate::partners::service::PartnerError) -> AppError {
-    ssr::partner_error_impl(error)
 }
 
 #[cfg(feature = "ssr")]
@@ -231,9 +226,7 @@ fn normalise_website(input: String) -> Result<String, crate::accounts::profile::
 #[server(endpoint = "company_overview")]
 pub async fn company_overview() -> Result<CompanyState, AppError> {
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, _, user) = signed_in().await?;
     let domain = service::domain_of(&user);
     let db = &state.db;
     let fail = |e| internal("company lookup failed", e);
@@ -313,9 +306,7 @@ pub async fn save_company(
     description: String,
 ) -> Result<(), AppError> {
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, _, user) = signed_in().await?;
     let fields = company_fields(&name, &website, &address, &country, &phone, &description)?;
     let actor = actor(Some(user.id)).await;
     match service::membership(&state.db, user.id)
@@ -342,9 +333,7 @@ pub async fn save_company(
 #[server(endpoint = "join_company")]
 pub async fn join_company() -> Result<(), AppError> {
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, _, user) = signed_in().await?;
     let actor = actor(Some(user.id)).await;
     let txn = crate::backend::begin_write(&state.db)
         .await
@@ -363,9 +352,7 @@ pub async fn join_company() -> Result<(), AppError> {
 #[server(endpoint = "set_member_approval")]
 pub async fn set_member_approval(required: Option<String>) -> Result<(), AppError> {
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, _, user) = signed_in().await?;
     let admin = service::require_admin(&state.db, &user).await.map_err(partner_error)?;
     let actor = actor(Some(user.id)).await;
     service::set_new_members_need_approval(&state, &actor, &admin, required.is_some())
@@ -378,9 +365,7 @@ pub async fn set_member_approval(required: Option<String>) -> Result<(), AppErro
 #[server(endpoint = "change_member_role")]
 pub async fn change_member_role(member_id: i64, role: String) -> Result<(), AppError> {
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, _, user) = signed_in().await?;
     let admin = service::require_admin(&state.db, &user).await.map_err(partner_error)?;
     let make_admin = match role.as_str() {
         "admin" => true,
@@ -398,9 +383,7 @@ pub async fn change_member_role(member_id: i64, role: String) -> Result<(), AppE
 #[server(endpoint = "remove_member")]
 pub async fn remove_member(member_id: i64) -> Result<(), AppError> {
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, _, user) = signed_in().await?;
     let admin = service::require_admin(&state.db, &user).await.map_err(partner_error)?;
     let actor = actor(Some(user.id)).await;
     service::remove_member(&state, &actor, &admin, member_id)
@@ -413,9 +396,7 @@ pub async fn remove_member(member_id: i64) -> Result<(), AppError> {
 #[server(endpoint = "decide_member_request")]
 pub async fn decide_member_request(member_id: i64, decision: String) -> Result<(), AppError> {
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, _, user) = signed_in().await?;
     let admin = service::require_admin(&state.db, &user).await.map_err(partner_error)?;
     let approve = match decision.as_str() {
         "approve" => true,
@@ -433,9 +414,7 @@ pub async fn decide_member_request(member_id: i64, decision: String) -> Result<(
 #[server(endpoint = "send_invitation")]
 pub async fn send_invitation(email: String) -> Result<(), AppError> {
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, _, user) = signed_in().await?;
     let admin = service::require_admin(&state.db, &user).await.map_err(partner_error)?;
     let email =
         crate::accounts::email::Email::parse(&email).map_err(|e| AppError::invalid_field("email", e.to_string()))?;
@@ -450,9 +429,7 @@ pub async fn send_invitation(email: String) -> Result<(), AppError> {
 #[server(endpoint = "resend_invitation")]
 pub async fn resend_invitation(invitation_id: i64) -> Result<(), AppError> {
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, _, user) = signed_in().await?;
     let admin = service::require_admin(&state.db, &user).await.map_err(partner_error)?;
     let actor = actor(Some(user.id)).await;
     service::resend_invitation(&state, &actor, &user, &admin, invitation_id)
@@ -465,9 +442,7 @@ pub async fn resend_invitation(invitation_id: i64) -> Result<(), AppError> {
 #[server(endpoint = "cancel_invitation")]
 pub async fn cancel_invitation(invitation_id: i64) -> Result<(), AppError> {
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, _, user) = signed_in().await?;
     let admin = service::require_admin(&state.db, &user).await.map_err(partner_error)?;
     let actor = actor(Some(user.id)).await;
     service::cancel_invitation(&state, &actor, &admin, invitation_id)
@@ -500,9 +475,7 @@ pub fn activity_page(
 #[server(endpoint = "company_activity")]
 pub async fn company_activity(page: u64) -> Result<ActivityPage, AppError> {
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, _, user) = signed_in().await?;
     let admin = service::require_admin(&state.db, &user).await.map_err(partner_error)?;
     let page = page.min(100_000);
     let (events, has_next) = service::activity(&state.db, admin.partner.id, page)
@@ -569,9 +542,7 @@ pub async fn accept_invitation_sign_up(token: String, full_name: String, passwor
 #[server(endpoint = "accept_invitation")]
 pub async fn accept_invitation(token: String) -> Result<(), AppError> {
     use ssr::*;
-    let state = state()?;
-    let session = session().await?;
-    let user = require_user(&state, &session).await?;
+    let (state, _, user) = signed_in().await?;
     let actor = actor(Some(user.id)).await;
     service::accept_as(&state, &actor, &user, &token)
         .await
