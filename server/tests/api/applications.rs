@@ -112,7 +112,10 @@ async fn provisioned(browser: &Browser, public_id: &str) -> Value {
         if app["provisioning"] == false {
             return app;
         }
-        assert!(tokio::time::Instant::now() < deadline, "provisioning finished");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "provisioning did not finish in 15 s; last answer: {app}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
