@@ -38,6 +38,11 @@ ensure_chromium() {
   command -v chromium >/dev/null || apt_install chromium
 }
 
+# The gateway tests run the Docs page's nginx auth_request configuration in a real nginx.
+ensure_nginx() {
+  [ -x /usr/sbin/nginx ] || apt_install nginx
+}
+
 ensure_postgres() {
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_install postgresql
 }

@@ -10,6 +10,7 @@ pub mod applications;
 #[cfg(feature = "ssr")]
 pub mod backend;
 pub mod credentials;
+pub mod docs;
 pub mod error;
 pub mod partners;
 pub mod ui;
@@ -18,6 +19,7 @@ use accounts::pages::*;
 use admin::pages::AdminPage;
 use applications::pages::{ApplicationPage, MyApisPage, RegisterApplicationPage};
 use credentials::pages::ApiKeysPage;
+use docs::pages::DocsPage;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{A, Route, Router, Routes};
@@ -85,6 +87,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reset-password") view=ResetPasswordPage ssr=ssr.clone()/>
                     <Route path=path!("/profile") view=ProfilePage ssr=ssr.clone()/>
                     <Route path=path!("/terms") view=TermsPage ssr=ssr.clone()/>
+                    <Route path=path!("/docs") view=DocsPage ssr=ssr.clone()/>
                     <Route path=path!("/company") view=CompanyPage ssr=ssr.clone()/>
                     <Route path=path!("/company/activity") view=CompanyActivityPage ssr=ssr.clone()/>
                     <Route path=path!("/invitations/accept") view=AcceptInvitationPage ssr=ssr.clone()/>

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m0001_accounts;
 mod m0002_partners;
 mod m0003_applications;
+mod m0004_gateway;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_accounts::Migration),
             Box::new(m0002_partners::Migration),
             Box::new(m0003_applications::Migration),
+            Box::new(m0004_gateway::Migration),
         ]
     }
 }

@@ -96,7 +96,7 @@ pub async fn guard(
 }
 
 /// Endpoints whose answer carries a secret that exists nowhere else.
-const SECRET_ENDPOINTS: &[&str] = &["reveal_secret", "roll_secret"];
+const SECRET_ENDPOINTS: &[&str] = &["reveal_secret", "roll_secret", "create_gateway_token"];
 
 /// Without JavaScript a successful form post would be redirected back to its page, and a newly
 /// revealed secret, which Portico keeps only as a hash, would be lost. So the browser gets a page
@@ -112,11 +112,13 @@ async fn secret_page(response: Response) -> Response {
          <title>Your new secret · Portico</title><link rel=\"stylesheet\" href=\"/pkg/portico.css\"></head><body><main class=\"page\">\
          <section class=\"card secret-box\"><h1>Copy your secret now</h1>\
          <p class=\"notice warning\">You will not see this secret again. Store it in your secrets manager; if you lose it, roll it.</p>\
-         <div class=\"field\"><label for=\"public-key\">Public key</label><input id=\"public-key\" type=\"text\" readonly value=\"{}\"></div>\
+         <div class=\"field\"><label for=\"public-key\">{}</label><input id=\"public-key\" type=\"text\" readonly value=\"{}\"></div>\
          <div class=\"field\"><label for=\"secret\">Secret</label><input id=\"secret\" type=\"text\" readonly value=\"{}\"></div>\
-         <p><a href=\"/apis\">Back to My APIs</a></p></section></main></body></html>",
+         <p><a href=\"{}\">Back</a></p></section></main></body></html>",
+        escape(&revealed.identifier_label),
         escape(&revealed.public_key),
         escape(&revealed.secret.0),
+        escape(&revealed.back_to),
     );
     (
         StatusCode::OK,

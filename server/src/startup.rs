@@ -1,6 +1,7 @@
 //! Builds the application from settings: database and migrations, sessions, router, workers.
 //! Tests use exactly this path, on a port chosen by the operating system.
 
+use crate::gateway::Gateway;
 use crate::middleware::{TrustedOrigin, require_same_origin, security_headers};
 use crate::{server_fns, workers};
 use app::backend::AppState;
@@ -43,6 +44,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    gateway: Gateway,
     session_store: DbSessionStore,
     transport: Transport,
     worker_poll: Duration,
@@ -65,11 +67,13 @@ impl Application {
         };
         let transport = Transport::from_settings(&settings)?;
         let session_store = DbSessionStore::new(db);
-        let router = router(state.clone(), leptos_options, session_store.clone());
+        let gateway = Gateway::new(state.clone());
+        let router = router(state.clone(), leptos_options, session_store.clone(), gateway.clone());
         Ok(Self {
             listener,
             router,
             state,
+            gateway,
             session_store,
             transport,
             worker_poll: Duration::from_secs(1),
@@ -84,7 +88,8 @@ impl Application {
         &self.state
     }
 
-    /// How often the workers look at the outbox and the job queue (tests shorten it).
+    /// How often the workers look at the outbox and the job queue and write usage counts (tests
+    /// shorten it).
     pub fn with_worker_poll(mut self, every: Duration) -> Self {
         self.worker_poll = every;
         self
@@ -104,6 +109,11 @@ impl Application {
             self.worker_poll,
             workers_stopped.clone(),
         ));
+        let usage = tokio::spawn(workers::usage::run(
+            self.gateway.clone(),
+            self.worker_poll,
+            workers_stopped.clone(),
+        ));
         let housekeeping = tokio::spawn(workers::housekeeping::run(
             self.state.clone(),
             self.session_store,
@@ -116,13 +126,13 @@ impl Application {
         .with_graceful_shutdown(shutdown)
         .await;
         let _ = stop_workers.send(true);
-        let _ = tokio::join!(mail, provisioning, housekeeping);
+        let _ = tokio::join!(mail, provisioning, usage, housekeeping);
         tracing::info!("server stopped");
         served
     }
 }
 
-fn router(state: AppState, leptos_options: LeptosOptions, session_store: DbSessionStore) -> Router {
+fn router(state: AppState, leptos_options: LeptosOptions, session_store: DbSessionStore, gateway: Gateway) -> Router {
     let settings = state.settings.clone();
     let sessions = SessionManagerLayer::new(session_store)
         .with_name("portico_session")
@@ -162,6 +172,7 @@ fn router(state: AppState, leptos_options: LeptosOptions, session_store: DbSessi
             server_fns::guard,
         ))
         .with_state(server_state)
+        .merge(crate::gateway::router(gateway))
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(origin, require_same_origin))
         .layer(axum::middleware::from_fn(security_headers))

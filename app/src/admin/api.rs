@@ -37,12 +37,38 @@ pub struct CatalogueItem {
     pub includes: Vec<i64>,
 }
 
+/// A gateway token as operators see it: never the token itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GatewayTokenRow {
+    pub id: i64,
+    pub name: String,
+    pub environment: String,
+    pub hint: String,
+    pub created_on: String,
+    pub last_used: Option<String>,
+    pub revoked: bool,
+}
+
+/// The per-credential limit of one product in one environment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateLimitRow {
+    pub product_id: i64,
+    pub product: String,
+    pub environment_id: i64,
+    pub environment: String,
+    pub requests_per_minute: i32,
+    /// No operator has set it: the default applies.
+    pub is_default: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OperatorView {
     pub approvals: Vec<ApprovalRequest>,
     pub partners: Vec<PartnerOverview>,
     pub environments: Vec<CatalogueItem>,
     pub products: Vec<CatalogueItem>,
+    pub gateway_tokens: Vec<GatewayTokenRow>,
+    pub rate_limits: Vec<RateLimitRow>,
 }
 
 #[cfg(feature = "ssr")]
@@ -86,7 +112,7 @@ pub async fn admin_overview() -> Result<OperatorView, AppError> {
         .collect();
     use crate::backend::entities::{environment, product, product_include};
     use sea_orm::{EntityTrait, QueryOrder};
-    let environments = environment::Entity::find()
+    let environments: Vec<CatalogueItem> = environment::Entity::find()
         .order_by_asc(environment::Column::Position)
         .all(&state.db)
         .await
@@ -103,7 +129,7 @@ pub async fn admin_overview() -> Result<OperatorView, AppError> {
         })
         .collect();
     let includes = product_include::Entity::find().all(&state.db).await.map_err(fail)?;
-    let products = product::Entity::find()
+    let products: Vec<CatalogueItem> = product::Entity::find()
         .order_by_asc(product::Column::Name)
         .all(&state.db)
         .await
@@ -123,12 +149,140 @@ pub async fn admin_overview() -> Result<OperatorView, AppError> {
             enabled: p.enabled,
         })
         .collect();
+    let (gateway_tokens, rate_limits) = gateway_overview(&state, &environments, &products).await?;
     Ok(OperatorView {
         approvals,
         partners,
         environments,
         products,
+        gateway_tokens,
+        rate_limits,
     })
+}
+
+#[cfg(feature = "ssr")]
+async fn gateway_overview(
+    state: &crate::backend::AppState,
+    environments: &[CatalogueItem],
+    products: &[CatalogueItem],
+) -> Result<(Vec<GatewayTokenRow>, Vec<RateLimitRow>), AppError> {
+    use crate::admin::gateway;
+    use crate::backend::entities::rate_limit_rule::DEFAULT_REQUESTS_PER_MINUTE;
+    let fail = |e| crate::backend::internal("gateway overview failed", e);
+    let environment_name = |id: i64| {
+        environments
+            .iter()
+            .find(|e| e.id == id)
+            .map(|e| e.name.clone())
+            .unwrap_or_default()
+    };
+    let tokens = gateway::tokens(&state.db)
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .map(|t| GatewayTokenRow {
+            id: t.id,
+            name: t.name,
+            environment: environment_name(t.environment_id),
+            hint: t.token_hint,
+            created_on: t.created_at.format("%Y-%m-%d").to_string(),
+            last_used: t.last_used_at.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string()),
+            revoked: t.revoked_at.is_some(),
+        })
+        .collect();
+    let rules = gateway::rate_limits(&state.db).await.map_err(fail)?;
+    let mut limits = Vec::new();
+    for product in products {
+        for environment in environments {
+            let rule = rules
+                .iter()
+                .find(|r| r.product_id == product.id && r.environment_id == environment.id);
+            limits.push(RateLimitRow {
+                product_id: product.id,
+                product: product.name.clone(),
+                environment_id: environment.id,
+                environment: environment.name.clone(),
+                requests_per_minute: rule.map_or(DEFAULT_REQUESTS_PER_MINUTE, |r| r.requests_per_minute),
+                is_default: rule.is_none(),
+            });
+        }
+    }
+    Ok((tokens, limits))
+}
+
+#[cfg(feature = "ssr")]
+fn gateway_error(error: crate::admin::gateway::GatewayAdminError) -> AppError {
+    use crate::admin::gateway::GatewayAdminError;
+    match error {
+        GatewayAdminError::NotFound => AppError::NotFound,
+        other => crate::backend::internal("gateway configuration failed", other),
+    }
+}
+
+/// Creates a gateway token; the answer carries the token, once.
+#[server(endpoint = "create_gateway_token")]
+pub async fn create_gateway_token(
+    environment_id: i64,
+    name: String,
+) -> Result<crate::credentials::api::RevealedSecret, AppError> {
+    use crate::credentials::api::{OneTimeSecret, RevealedSecret};
+    let (state, user) = operator().await?;
+    let name = name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(AppError::invalid_field(
+            "name",
+            "Name the gateway in 1 to 100 characters, e.g. \"Production nginx\".",
+        ));
+    }
+    let actor = crate::backend::request::actor(Some(user.id)).await;
+    let (created, environment, token) = crate::admin::gateway::create_token(&state, &actor, environment_id, name)
+        .await
+        .map_err(gateway_error)?;
+    Ok(RevealedSecret {
+        credential_id: created.id,
+        identifier_label: "Gateway".into(),
+        back_to: "/admin".into(),
+        public_key: format!("{} ({})", created.name, environment.name),
+        secret: OneTimeSecret(token.into_exposed()),
+    })
+}
+
+#[server(endpoint = "revoke_gateway_token")]
+pub async fn revoke_gateway_token(id: i64) -> Result<(), AppError> {
+    let (state, user) = operator().await?;
+    let actor = crate::backend::request::actor(Some(user.id)).await;
+    crate::admin::gateway::revoke_token(&state, &actor, id)
+        .await
+        .map_err(gateway_error)?;
+    leptos_axum::redirect("/admin?token_revoked=1");
+    Ok(())
+}
+
+/// Sets the requests per minute that each credential of a product gets in an environment.
+#[server(endpoint = "save_rate_limit")]
+pub async fn save_rate_limit(
+    product_id: i64,
+    environment_id: i64,
+    requests_per_minute: String,
+) -> Result<(), AppError> {
+    use crate::admin::gateway::MAX_REQUESTS_PER_MINUTE;
+    let (state, user) = operator().await?;
+    let limit = requests_per_minute
+        .trim()
+        .parse::<i32>()
+        .ok()
+        .filter(|n| (1..=MAX_REQUESTS_PER_MINUTE).contains(n))
+        .ok_or_else(|| {
+            AppError::invalid_form(format!(
+                "Enter the limit as a whole number of requests per minute from 1 to {MAX_REQUESTS_PER_MINUTE}."
+            ))
+        })?;
+    let actor = crate::backend::request::actor(Some(user.id)).await;
+    crate::admin::gateway::set_rate_limit(&state, &actor, product_id, environment_id, limit)
+        .await
+        .map_err(gateway_error)?;
+    leptos_axum::redirect("/admin?rate_limit_saved=1");
+    Ok(())
 }
 
 #[server(endpoint = "decide_approval")]

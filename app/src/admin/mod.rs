@@ -7,4 +7,6 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod emails;
 #[cfg(feature = "ssr")]
+pub mod gateway;
+#[cfg(feature = "ssr")]
 pub mod service;

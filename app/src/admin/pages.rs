@@ -1,6 +1,7 @@
 //! The operator's Admin page: the approvals queue and every partner.
 
 use super::api::*;
+use crate::credentials::pages::SecretBox;
 use crate::error::AppError;
 use crate::ui::{FormAlert, FormFlashLoader, action_error};
 use leptos::prelude::*;
@@ -12,13 +13,24 @@ pub fn AdminPage() -> impl IntoView {
     let decide = ServerAction::<DecideApproval>::new();
     let save_environment = ServerAction::<SaveEnvironment>::new();
     let save_product = ServerAction::<SaveProduct>::new();
+    let create_token = ServerAction::<CreateGatewayToken>::new();
+    let revoke_token = ServerAction::<RevokeGatewayToken>::new();
+    let save_limit = ServerAction::<SaveRateLimit>::new();
     let overview = Resource::new(
-        move || decide.version().get() + save_environment.version().get() + save_product.version().get(),
+        move || {
+            decide.version().get()
+                + save_environment.version().get()
+                + save_product.version().get()
+                + create_token.version().get()
+                + revoke_token.version().get()
+                + save_limit.version().get()
+        },
         |_| admin_overview(),
     );
     view! {
         <Title text="Admin"/>
         <h1>"Admin"</h1>
+        {move || create_token.value().get().and_then(Result::ok).map(|revealed| view! { <SecretBox revealed/> })}
         <Transition fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
             {move || overview.get().map(|overview| match overview {
                 Err(AppError::Unauthenticated) => view! { <Redirect path="/signin"/> }.into_any(),
@@ -70,6 +82,8 @@ pub fn AdminPage() -> impl IntoView {
                         }}
                     </section>
                     <CatalogueCard environments=overview.environments.clone() products=overview.products.clone() save_environment save_product/>
+                    <GatewayTokensCard tokens=overview.gateway_tokens.clone() environments=overview.environments.clone() create=create_token revoke=revoke_token/>
+                    <RateLimitsCard limits=overview.rate_limits.clone() save=save_limit/>
                     <AuditLogCard/>
                     <section class="card">
                         <h2>"Partners"</h2>
@@ -121,6 +135,129 @@ fn AuditLogCard() -> impl IntoView {
                     }.into_any(),
                 })}
             </Suspense>
+        </section>
+    }
+}
+
+/// Gateway tokens: what the provider's gateways present to verify credentials. The token is shown
+/// once, right after it is created.
+#[component]
+fn GatewayTokensCard(
+    tokens: Vec<GatewayTokenRow>,
+    environments: Vec<CatalogueItem>,
+    create: ServerAction<CreateGatewayToken>,
+    revoke: ServerAction<RevokeGatewayToken>,
+) -> impl IntoView {
+    let pending = create.pending();
+    view! {
+        <section class="card" aria-labelledby="gateway-tokens-heading">
+            <h2 id="gateway-tokens-heading">"Gateway tokens"</h2>
+            <p class="muted">
+                "Each gateway sends its token as "<code>"X-Portico-Gateway-Token"</code>" and verifies credentials of its environment only. "
+                "See "<a href="/docs">"Docs"</a>" for the nginx set-up."
+            </p>
+            <FormFlashLoader endpoint="create_gateway_token" children=move |flash| {
+                let error = action_error(create, &flash);
+                view! { <FormAlert error=error/> }
+            }/>
+            <ActionForm action=create attr:class="form inline-fields">
+                <div class="field">
+                    <label for="gateway-token-environment">"Environment"</label>
+                    <select id="gateway-token-environment" name="environment_id">
+                        {environments.into_iter().map(|e| view! { <option value=e.id.to_string()>{e.name}</option> }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="gateway-token-name">"Gateway name"</label>
+                    <input id="gateway-token-name" type="text" name="name" required=true maxlength="100" placeholder="Production nginx"/>
+                </div>
+                <button type="submit" class="button primary" disabled=move || pending.get()>
+                    {move || if pending.get() { "Creating…" } else { "Create gateway token" }}
+                </button>
+            </ActionForm>
+            {(!tokens.is_empty()).then(|| view! {
+                <div class="table-scroll">
+                    <table class="stack">
+                        <thead><tr><th scope="col">"Name"</th><th scope="col">"Environment"</th><th scope="col">"Token"</th><th scope="col">"Created"</th><th scope="col">"Last used"</th><th scope="col">"Actions"</th></tr></thead>
+                        <tbody>
+                            {tokens.into_iter().map(|token| {
+                                let label = format!("Revoke gateway token {}", token.name);
+                                view! {
+                                    <tr>
+                                        <td data-label="Name">{token.name.clone()}</td>
+                                        <td data-label="Environment">{token.environment.clone()}</td>
+                                        <td data-label="Token"><code>{token.hint.clone()}</code></td>
+                                        <td data-label="Created">{token.created_on.clone()}</td>
+                                        <td data-label="Last used">{token.last_used.clone().unwrap_or_else(|| "Never".into())}</td>
+                                        <td data-label="Actions" class="actions">
+                                            {if token.revoked {
+                                                view! { <span class="chip state-revoked">"Revoked"</span> }.into_any()
+                                            } else {
+                                                view! {
+                                                    <details class="confirm">
+                                                        <summary class="button small danger" aria-label=label.clone()>"Revoke"</summary>
+                                                        <div class="confirm-body">
+                                                            <p>"Gateways using this token are refused from their next request."</p>
+                                                            <ActionForm action=revoke attr:class="inline-form">
+                                                                <input type="hidden" name="id" value=token.id.to_string()/>
+                                                                <button type="submit" class="button small danger">{label.clone()}</button>
+                                                            </ActionForm>
+                                                        </div>
+                                                    </details>
+                                                }.into_any()
+                                            }}
+                                        </td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+            })}
+        </section>
+    }
+}
+
+/// Requests per minute that each credential of a product gets in an environment, across every
+/// Portico instance.
+#[component]
+fn RateLimitsCard(limits: Vec<RateLimitRow>, save: ServerAction<SaveRateLimit>) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="rate-limits-heading">
+            <h2 id="rate-limits-heading">"Rate limits"</h2>
+            <p class="muted">"Requests per minute for each credential. Over the limit, gateways answer 429 with Retry-After."</p>
+            <FormFlashLoader endpoint="save_rate_limit" children=move |flash| {
+                let error = action_error(save, &flash);
+                view! { <FormAlert error=error/> }
+            }/>
+            <div class="table-scroll">
+                <table class="stack">
+                    <thead><tr><th scope="col">"Product"</th><th scope="col">"Environment"</th><th scope="col">"Requests per minute"</th></tr></thead>
+                    <tbody>
+                        {limits.into_iter().map(|limit| {
+                            let field = format!("rate-limit-{}-{}", limit.product_id, limit.environment_id);
+                            let label = format!("Requests per minute for {} in {}", limit.product, limit.environment);
+                            view! {
+                                <tr>
+                                    <td data-label="Product">{limit.product.clone()}</td>
+                                    <td data-label="Environment">{limit.environment.clone()}</td>
+                                    <td data-label="Requests per minute">
+                                        <ActionForm action=save attr:class="inline-form">
+                                            <input type="hidden" name="product_id" value=limit.product_id.to_string()/>
+                                            <input type="hidden" name="environment_id" value=limit.environment_id.to_string()/>
+                                            <label for=field.clone() class="sr-only">{label.clone()}</label>
+                                            <input id=field type="number" name="requests_per_minute" min="1" max="1000000" required=true
+                                                value=limit.requests_per_minute.to_string() inputmode="numeric"/>
+                                            {limit.is_default.then(|| view! { <span class="muted small">"default"</span> })}
+                                            <button type="submit" class="button small" aria-label=format!("Save: {label}")>"Save"</button>
+                                        </ActionForm>
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
         </section>
     }
 }

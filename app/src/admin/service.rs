@@ -123,6 +123,9 @@ pub async fn decide(
     if update.exec(&txn).await?.rows_affected != 1 {
         return Err(AdminError::NotFound);
     }
+    if approve {
+        crate::credentials::clients::ensure_client(&txn, &app, &environment, now).await?;
+    }
     let action = if approve {
         "credential.approved"
     } else {

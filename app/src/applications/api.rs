@@ -56,6 +56,20 @@ pub struct OwnedCredential {
     pub revealed: bool,
     pub created_on: String,
     pub last_used: Option<String>,
+    pub usage: crate::credentials::api::UsageSummary,
+}
+
+/// An OAuth client of a service application, for owners only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OAuthClientRow {
+    pub id: i64,
+    pub environment: String,
+    pub client_id: String,
+    pub revealed: bool,
+    pub revoked: bool,
+    pub created_on: String,
+    pub last_used: Option<String>,
+    pub usage: crate::credentials::api::UsageSummary,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,6 +104,8 @@ pub struct AppDetails {
     /// For owners: every environment, and whether the application uses it.
     pub environment_choices: Vec<(CatalogueEntry, bool)>,
     pub credentials: Vec<CredentialCell>,
+    /// Service applications with client-credentials authentication: one client per environment.
+    pub oauth_clients: Vec<OAuthClientRow>,
     /// Whether provisioning is still running, so the page knows to look again.
     pub provisioning: bool,
 }
@@ -165,6 +181,10 @@ mod ssr {
 
     pub fn date(at: chrono::DateTime<chrono::Utc>) -> String {
         at.format("%Y-%m-%d").to_string()
+    }
+
+    pub fn date_time(at: chrono::DateTime<chrono::Utc>) -> String {
+        at.format("%Y-%m-%d %H:%M UTC").to_string()
     }
 }
 
@@ -314,6 +334,24 @@ pub async fn application_details(public_id: String) -> Result<AppDetails, AppErr
     let is_owner = service::is_owner(&state.db, app.id, user.id).await.map_err(fail)?;
     let owners = service::owners_of(&state.db, &[app.id]).await.map_err(fail)?;
     let credentials = service::credentials_of(&state.db, &[app.id]).await.map_err(fail)?;
+    let clients = if is_owner {
+        crate::credentials::clients::clients_of(&state.db, app.id)
+            .await
+            .map_err(fail)?
+    } else {
+        Vec::new()
+    };
+    let mut usage = if is_owner {
+        use crate::credentials::usage;
+        let subjects: Vec<String> = credentials
+            .iter()
+            .map(|c| usage::credential_subject(c.id))
+            .chain(clients.iter().map(|c| usage::client_subject(c.id)))
+            .collect();
+        usage::last_30_days(&state.db, &subjects).await.map_err(fail)?
+    } else {
+        Default::default()
+    };
     let products = product::Entity::find().all(&state.db).await.map_err(fail)?;
     let environments = environment::Entity::find().all(&state.db).await.map_err(fail)?;
     let name_of_product = |id| {
@@ -337,7 +375,10 @@ pub async fn application_details(public_id: String) -> Result<AppDetails, AppErr
                     public_key: c.public_key.clone(),
                     revealed: c.secret_hash.is_some(),
                     created_on: date(c.created_at),
-                    last_used: c.last_used_at.map(date),
+                    last_used: c.last_used_at.map(date_time),
+                    usage: usage
+                        .remove(&crate::credentials::usage::credential_subject(c.id))
+                        .unwrap_or_default(),
                 }),
             };
             (env.map(|e| e.position).unwrap_or(0), cell)
@@ -383,6 +424,23 @@ pub async fn application_details(public_id: String) -> Result<AppDetails, AppErr
             Vec::new()
         },
         credentials: cells.into_iter().map(|(_, cell)| cell).collect(),
+        oauth_clients: clients
+            .into_iter()
+            .map(|c| OAuthClientRow {
+                id: c.id,
+                environment: environment_of(c.environment_id)
+                    .map(|e| e.name.clone())
+                    .unwrap_or_default(),
+                client_id: c.client_id.clone(),
+                revealed: c.secret_hash.is_some(),
+                revoked: c.is_revoked(),
+                created_on: date(c.created_at),
+                last_used: c.last_used_at.map(date_time),
+                usage: usage
+                    .remove(&crate::credentials::usage::client_subject(c.id))
+                    .unwrap_or_default(),
+            })
+            .collect(),
     })
 }
 

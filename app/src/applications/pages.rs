@@ -4,7 +4,7 @@
 
 use super::api::*;
 use crate::credentials::api::{RevealSecret, RevokeCredential, RollSecret};
-use crate::credentials::pages::{CredentialActions, RevealedPanel};
+use crate::credentials::pages::{CopyButton, CredentialActions, RevealedPanel, UsageChart};
 use crate::error::AppError;
 use crate::ui::{FormAlert, FormFlashLoader, SubmitButton, TextField, action_error, initial_value};
 use leptos::prelude::*;
@@ -249,6 +249,7 @@ pub fn ApplicationPage() -> impl IntoView {
                         {(!app.is_owner).then(|| view! { <p class="muted">"Only the application's owners see its credentials."</p> })}
                         <CredentialTable cells=app.credentials.clone() reveal roll revoke/>
                     </section>
+                    {(!app.oauth_clients.is_empty()).then(|| view! { <OAuthClientsCard clients=app.oauth_clients.clone() reveal roll revoke/> })}
                     <section class="card">
                         <h2>"Details"</h2>
                         <dl class="details">
@@ -280,7 +281,7 @@ fn CredentialTable(
     view! {
         <div class="table-scroll">
             <table class="stack">
-                <thead><tr><th scope="col">"Environment"</th><th scope="col">"Product"</th><th scope="col">"State"</th><th scope="col">"Public key"</th><th scope="col">"Actions"</th></tr></thead>
+                <thead><tr><th scope="col">"Environment"</th><th scope="col">"Product"</th><th scope="col">"State"</th><th scope="col">"Public key"</th><th scope="col">"Use, 30 days"</th><th scope="col">"Actions"</th></tr></thead>
                 <tbody>
                     {cells.into_iter().map(|cell| {
                         let label = format!("{} · {}", cell.product, cell.environment);
@@ -293,6 +294,9 @@ fn CredentialTable(
                                 <td data-label="Product">{cell.product.clone()}</td>
                                 <td data-label="State"><span class=format!("chip state-{}", cell.state)>{state_label(&cell.state)}</span></td>
                                 <td data-label="Public key"><code>{cell.credential.as_ref().and_then(|c| c.public_key.clone()).unwrap_or_default()}</code></td>
+                                <td data-label="Use, 30 days">{cell.credential.as_ref().filter(|c| c.public_key.is_some()).map(|c| view! {
+                                    <UsageChart usage=c.usage.clone() last_used=c.last_used.clone()/>
+                                })}</td>
                                 <td data-label="Actions" class="actions">{actions}</td>
                             </tr>
                         }
@@ -300,6 +304,58 @@ fn CredentialTable(
                 </tbody>
             </table>
         </div>
+    }
+}
+
+/// A service application's OAuth clients: one client id and secret per environment, which obtain
+/// bearer tokens from `/oauth/token`.
+#[component]
+fn OAuthClientsCard(
+    clients: Vec<OAuthClientRow>,
+    reveal: ServerAction<RevealSecret>,
+    roll: ServerAction<RollSecret>,
+    revoke: ServerAction<RevokeCredential>,
+) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="oauth-clients-heading">
+            <h2 id="oauth-clients-heading">"OAuth clients"</h2>
+            <p class="muted">
+                "Exchange a client ID and secret for a one-hour bearer token at "<code>"/oauth/token"</code>
+                " (client credentials grant). See "<A href="/docs">"Docs"</A>"."
+            </p>
+            <div class="table-scroll">
+                <table class="stack">
+                    <thead><tr><th scope="col">"Environment"</th><th scope="col">"Client ID"</th><th scope="col">"Use, 30 days"</th><th scope="col">"Actions"</th></tr></thead>
+                    <tbody>
+                        {clients.into_iter().map(|client| {
+                            let label = format!("OAuth client · {}", client.environment);
+                            let actions = (!client.revoked).then(|| {
+                                let owned = OwnedCredential {
+                                    id: client.id,
+                                    public_key: Some(client.client_id.clone()),
+                                    revealed: client.revealed,
+                                    created_on: client.created_on.clone(),
+                                    last_used: client.last_used.clone(),
+                                    usage: client.usage.clone(),
+                                };
+                                view! { <CredentialActions owned label=label.clone() reveal roll revoke oauth_client=true/> }
+                            });
+                            view! {
+                                <tr>
+                                    <td data-label="Environment">
+                                        {client.environment.clone()}
+                                        {client.revoked.then(|| view! { " "<span class="chip state-revoked">"Revoked"</span> })}
+                                    </td>
+                                    <td data-label="Client ID"><code>{client.client_id.clone()}</code>" "<CopyButton text=client.client_id.clone() label="Copy client ID"/></td>
+                                    <td data-label="Use, 30 days"><UsageChart usage=client.usage.clone() last_used=client.last_used.clone()/></td>
+                                    <td data-label="Actions" class="actions">{actions}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
     }
 }
 

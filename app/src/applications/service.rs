@@ -348,6 +348,9 @@ async fn provision(state: &AppState, due_job: &job::Model) -> Result<(), DbErr> 
                     "credential.issued"
                 };
                 let app = application::Entity::find_by_id(queued.application_id).one(&txn).await?;
+                if let (Some(app), false) = (&app, environment.needs_approval) {
+                    crate::credentials::clients::ensure_client(&txn, app, &environment, now).await?;
+                }
                 let event =
                     Event::new(action, "credential", queued.id).detail(json!({ "environment": environment.slug }));
                 let event = match &app {
@@ -710,6 +713,7 @@ pub async fn set_environments(
         .filter(credential::Column::State.ne(credential::REVOKED))
         .exec(&txn)
         .await?;
+    crate::credentials::clients::revoke_clients(&txn, app.id, Some(&removed), now).await?;
     let slug = |id: &i64| {
         environments
             .iter()

@@ -356,6 +356,7 @@ pub mod credential {
         pub revoked_at: Option<DateTimeUtc>,
         pub last_used_at: Option<DateTimeUtc>,
         pub usage_count: i64,
+        pub failure_alerted_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -400,6 +401,141 @@ pub mod product_include {
         pub product_id: i64,
         #[sea_orm(primary_key, auto_increment = false)]
         pub included_product_id: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod gateway_token {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "gateway_tokens")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub environment_id: i64,
+        pub name: String,
+        /// The token's first characters, to tell tokens apart; never enough to use one.
+        pub token_hint: String,
+        #[sea_orm(unique)]
+        pub token_hash: String,
+        pub created_by: Option<i64>,
+        pub created_at: DateTimeUtc,
+        pub revoked_at: Option<DateTimeUtc>,
+        pub last_used_at: Option<DateTimeUtc>,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod oauth_client {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "oauth_clients")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub application_id: i64,
+        pub environment_id: i64,
+        #[sea_orm(unique)]
+        pub client_id: String,
+        #[sea_orm(unique)]
+        pub secret_hash: Option<String>,
+        pub previous_secret_hash: Option<String>,
+        pub previous_secret_expires_at: Option<DateTimeUtc>,
+        /// `Some(true)` while the client works, `None` once revoked (see the migration).
+        pub live: Option<bool>,
+        pub enabled: bool,
+        pub created_at: DateTimeUtc,
+        pub revealed_at: Option<DateTimeUtc>,
+        pub revoked_at: Option<DateTimeUtc>,
+        pub last_used_at: Option<DateTimeUtc>,
+    }
+
+    impl Model {
+        pub fn is_revoked(&self) -> bool {
+            self.live.is_none()
+        }
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod access_token {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "access_tokens")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        #[sea_orm(unique)]
+        pub token_hash: String,
+        pub oauth_client_id: i64,
+        /// Space-separated product slugs.
+        #[sea_orm(column_type = "Text")]
+        pub scope: String,
+        pub expires_at: DateTimeUtc,
+        pub created_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod rate_limit_rule {
+    use sea_orm::entity::prelude::*;
+
+    /// The limit of a product × environment that no operator has set.
+    pub const DEFAULT_REQUESTS_PER_MINUTE: i32 = 600;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "rate_limit_rules")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub product_id: i64,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub environment_id: i64,
+        pub requests_per_minute: i32,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod usage_daily {
+    use sea_orm::entity::prelude::*;
+
+    pub const OK: &str = "OK";
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "usage_daily")]
+    pub struct Model {
+        /// `credential:<id>` or `client:<id>`.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub subject: String,
+        /// UTC date, `YYYY-MM-DD`.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub day: String,
+        /// `OK` or a failure code.
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub outcome: String,
+        pub requests: i64,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

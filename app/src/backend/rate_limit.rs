@@ -23,15 +23,28 @@ pub async fn hit(
     now_unix: i64,
 ) -> Result<Decision, DbErr> {
     let window_start = now_unix - now_unix.rem_euclid(window_seconds);
+    let count = add(db, bucket, window_start, 1).await?;
+    if count > i64::from(limit) {
+        Ok(Decision::Limited {
+            retry_after_seconds: window_start + window_seconds - now_unix,
+        })
+    } else {
+        Ok(Decision::Allowed)
+    }
+}
+
+/// Adds `amount` to the counter of `bucket` in the window starting at `window_start` and returns
+/// the new total, in one atomic statement on either database.
+pub async fn add(db: &impl ConnectionTrait, bucket: &str, window_start: i64, amount: i64) -> Result<i64, DbErr> {
     let table = Alias::new("rate_limits");
     let hits = Alias::new("hits");
     let insert = Query::insert()
         .into_table(table.clone())
         .columns([Alias::new("bucket"), Alias::new("window_start"), hits.clone()])
-        .values_panic([bucket.into(), window_start.into(), 1.into()])
+        .values_panic([bucket.into(), window_start.into(), amount.into()])
         .on_conflict(
             OnConflict::columns([Alias::new("bucket"), Alias::new("window_start")])
-                .value(hits.clone(), Expr::col((table, hits.clone())).add(1))
+                .value(hits.clone(), Expr::col((table, hits.clone())).add(amount))
                 .to_owned(),
         )
         .returning_col(hits)
@@ -40,13 +53,10 @@ pub async fn hit(
         .query_one(StatementBuilder::build(&insert, &db.get_database_backend()))
         .await?
         .ok_or_else(|| DbErr::Custom("rate-limit upsert returned no row".into()))?;
-    let count: i32 = row.try_get("", "hits")?;
-    if count > limit {
-        Ok(Decision::Limited {
-            retry_after_seconds: window_start + window_seconds - now_unix,
-        })
-    } else {
-        Ok(Decision::Allowed)
+    // The column is an INTEGER in both databases; PostgreSQL reports it as i32.
+    match row.try_get::<i64>("", "hits") {
+        Ok(total) => Ok(total),
+        Err(_) => Ok(i64::from(row.try_get::<i32>("", "hits")?)),
     }
 }
 

@@ -41,6 +41,16 @@ pub struct RateLimitSettings {
     pub per_client: i32,
 }
 
+/// How the gateway API records what it sees.
+#[derive(Debug, Clone)]
+pub struct GatewaySettings {
+    /// Count requests per credential and day (`PORTICO_RECORD_USAGE`, on unless `false`/`0`/`off`).
+    pub record_usage: bool,
+    /// Failed verifications of one credential within a UTC day that make Portico email its owners
+    /// (at most once a day).
+    pub failure_alert_threshold: i64,
+}
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database_url: Secret,
@@ -52,6 +62,7 @@ pub struct Settings {
     /// Canonical (lower-cased) operator addresses.
     pub admin_emails: Vec<String>,
     pub rate_limits: RateLimitSettings,
+    pub gateway: GatewaySettings,
     pub terms_version: String,
 }
 
@@ -86,6 +97,15 @@ impl Settings {
                 window_seconds: number("PORTICO_RATE_LIMIT_WINDOW_SECONDS", 15 * 60)?,
                 per_email: number("PORTICO_RATE_LIMIT_PER_EMAIL", 10)? as i32,
                 per_client: number("PORTICO_RATE_LIMIT_PER_CLIENT", 100)? as i32,
+            },
+            gateway: GatewaySettings {
+                record_usage: !matches!(
+                    var("PORTICO_RECORD_USAGE")
+                        .map(|v| v.trim().to_ascii_lowercase())
+                        .as_deref(),
+                    Some("false" | "0" | "off" | "no")
+                ),
+                failure_alert_threshold: number("PORTICO_FAILURE_ALERT_THRESHOLD", 100)?.max(1),
             },
             terms_version: "2026-11".into(),
         })

@@ -20,9 +20,29 @@ impl fmt::Debug for OneTimeSecret {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevealedSecret {
     pub credential_id: i64,
+    /// What the public half is called: "Public key", or "Client ID" for an OAuth client.
+    pub identifier_label: String,
     pub public_key: String,
     pub secret: OneTimeSecret,
+    /// Where the no-JavaScript secret page links back to.
+    pub back_to: String,
 }
+
+/// A credential's use through the gateway over the last 30 days (UTC), for its owners.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageSummary {
+    /// The first day of the series, `YYYY-MM-DD`.
+    pub first_day: String,
+    /// Requests per day, oldest first; empty when the credential was never used.
+    pub daily: Vec<u64>,
+    pub total: u64,
+    pub failures: u64,
+    /// (code, count), e.g. `("INVALID", 3)`.
+    pub failures_by_code: Vec<(String, u64)>,
+}
+
+/// The forms' `kind` field: an API key's secret (the default) or an OAuth client's secret.
+pub const OAUTH_CLIENT: &str = "oauth_client";
 
 #[cfg(feature = "ssr")]
 mod ssr {
@@ -51,50 +71,74 @@ mod ssr {
     }
 }
 
+/// Reveals the first secret of a credential, or of an OAuth client when `kind` says so.
 #[server(endpoint = "reveal_secret")]
 pub async fn reveal_secret(
     credential_id: i64,
+    #[server(default)] kind: String,
     #[server(default)] password: String,
 ) -> Result<RevealedSecret, AppError> {
-    use ssr::*;
-    let (state, session, user) = signed_in().await?;
-    let owned = service::require_owner(&state.db, &user, credential_id)
-        .await
-        .map_err(credential_error)?;
-    service::require_recent_password(&state, &session, &user, &password)
-        .await
-        .map_err(credential_error)?;
-    let secret = service::reveal(&state, &actor(Some(user.id)).await, &owned)
-        .await
-        .map_err(credential_error)?;
-    Ok(RevealedSecret {
-        credential_id,
-        public_key: owned.credential.public_key.unwrap_or_default(),
-        secret: OneTimeSecret(secret.into_exposed()),
-    })
+    set_secret(credential_id, &kind, None, &password).await
 }
 
+/// Replaces a secret; the old one keeps working for the chosen grace period.
 #[server(endpoint = "roll_secret")]
 pub async fn roll_secret(
     credential_id: i64,
+    #[server(default)] kind: String,
     grace: String,
     #[server(default)] password: String,
 ) -> Result<RevealedSecret, AppError> {
+    let grace = ssr::Grace::parse(&grace)
+        .ok_or_else(|| AppError::invalid_field("grace", "Choose how long the old secret keeps working."))?;
+    set_secret(credential_id, &kind, Some(grace), &password).await
+}
+
+/// Ownership first, then the password, then the secret: a reveal without `grace`, a roll with.
+#[cfg(feature = "ssr")]
+async fn set_secret(
+    id: i64,
+    kind: &str,
+    grace: Option<ssr::Grace>,
+    password: &str,
+) -> Result<RevealedSecret, AppError> {
+    use crate::credentials::clients;
     use ssr::*;
     let (state, session, user) = signed_in().await?;
-    let owned = service::require_owner(&state.db, &user, credential_id)
+    let actor = actor(Some(user.id)).await;
+    if kind == OAUTH_CLIENT {
+        let owned = clients::require_client_owner(&state.db, &user, id)
+            .await
+            .map_err(credential_error)?;
+        service::require_recent_password(&state, &session, &user, password)
+            .await
+            .map_err(credential_error)?;
+        let secret = clients::set_secret(&state, &actor, &owned, grace)
+            .await
+            .map_err(credential_error)?;
+        return Ok(RevealedSecret {
+            credential_id: id,
+            identifier_label: "Client ID".into(),
+            back_to: format!("/apis/{}", owned.application.public_id),
+            public_key: owned.client.client_id,
+            secret: OneTimeSecret(secret.into_exposed()),
+        });
+    }
+    let owned = service::require_owner(&state.db, &user, id)
         .await
         .map_err(credential_error)?;
-    let grace = Grace::parse(&grace)
-        .ok_or_else(|| AppError::invalid_field("grace", "Choose how long the old secret keeps working."))?;
-    service::require_recent_password(&state, &session, &user, &password)
+    service::require_recent_password(&state, &session, &user, password)
         .await
         .map_err(credential_error)?;
-    let secret = service::roll(&state, &actor(Some(user.id)).await, &owned, grace)
-        .await
-        .map_err(credential_error)?;
+    let secret = match grace {
+        None => service::reveal(&state, &actor, &owned).await,
+        Some(grace) => service::roll(&state, &actor, &owned, grace).await,
+    }
+    .map_err(credential_error)?;
     Ok(RevealedSecret {
-        credential_id,
+        credential_id: id,
+        identifier_label: "Public key".into(),
+        back_to: format!("/apis/{}", owned.application.public_id),
         public_key: owned.credential.public_key.unwrap_or_default(),
         secret: OneTimeSecret(secret.into_exposed()),
     })
@@ -130,6 +174,7 @@ pub struct KeyRow {
     pub revealed: bool,
     pub created_on: String,
     pub last_used: Option<String>,
+    pub usage: UsageSummary,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -163,6 +208,13 @@ pub async fn api_keys(
         }
     }
     environments.sort();
+    let subjects: Vec<String> = rows
+        .iter()
+        .map(|(c, ..)| crate::credentials::usage::credential_subject(c.id))
+        .collect();
+    let mut usage = crate::credentials::usage::last_30_days(&state.db, &subjects)
+        .await
+        .map_err(|e| internal("usage lookup failed", e))?;
     let keys = rows
         .into_iter()
         .filter(|(_, app, _, _)| application.is_empty() || app.public_id == application)
@@ -181,7 +233,10 @@ pub async fn api_keys(
             state: c.state,
             revealed: c.secret_hash.is_some(),
             created_on: c.created_at.format("%Y-%m-%d").to_string(),
-            last_used: c.last_used_at.map(|at| at.format("%Y-%m-%d %H:%M").to_string()),
+            last_used: c.last_used_at.map(|at| at.format("%Y-%m-%d %H:%M UTC").to_string()),
+            usage: usage
+                .remove(&crate::credentials::usage::credential_subject(c.id))
+                .unwrap_or_default(),
         })
         .collect();
     Ok(KeyList {

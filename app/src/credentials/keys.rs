@@ -1,10 +1,13 @@
 //! Credential formats (DESIGN.md § Credentials).
 //!
-//! - public key: `pk_<env>_<22 base62>`, not secret;
-//! - secret: `sk_<env>_<32 base62><6 base62 CRC32 of everything before it>`.
+//! - public key: `pk_<env>_<22 base62>`, not secret; OAuth client id: `ci_<env>_<22 base62>`;
+//! - secrets: `<kind>_<env>_<32 base62><6 base62 CRC32 of everything before it>`, where the kind
+//!   is `sk` (API secret), `cs` (OAuth client secret), `at` (OAuth access token) or `gt` (gateway
+//!   token).
 //!
 //! The checksum lets Portico (and secret scanners) refuse a mistyped or made-up secret without a
-//! database lookup. Only the SHA-256 of a secret is ever stored.
+//! database lookup, and the environment in the prefix tells a sandbox key from a production one
+//! before any lookup too. Only the SHA-256 of a secret is ever stored.
 
 use rand::Rng as _;
 use rand::distributions::Uniform;
@@ -42,13 +45,47 @@ pub fn new_public_key(environment: &str) -> String {
     format!("pk_{environment}_{}", random_base62(PUBLIC_RANDOM_CHARS))
 }
 
+pub fn new_client_id(environment: &str) -> String {
+    format!("ci_{environment}_{}", random_base62(PUBLIC_RANDOM_CHARS))
+}
+
+/// The environment slug inside a public key or client id, if it has the documented shape.
+pub fn environment_of_identifier<'a>(identifier: &'a str, prefix: &str) -> Option<&'a str> {
+    let rest = identifier.strip_prefix(prefix)?.strip_prefix('_')?;
+    let (environment, random) = rest.split_once('_')?;
+    (is_valid_environment_slug(environment)
+        && random.len() == PUBLIC_RANDOM_CHARS
+        && random.bytes().all(|b| b.is_ascii_alphanumeric()))
+    .then_some(environment)
+}
+
+/// What a secret is for; its prefix says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretKind {
+    ApiSecret,
+    ClientSecret,
+    AccessToken,
+    GatewayToken,
+}
+
+impl SecretKind {
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Self::ApiSecret => "sk",
+            Self::ClientSecret => "cs",
+            Self::AccessToken => "at",
+            Self::GatewayToken => "gt",
+        }
+    }
+}
+
 /// A plain secret. It is never serialised by derive, never printed, and lives only as long as
 /// the response that reveals it.
 pub struct PlainSecret(String);
 
 impl PlainSecret {
-    pub fn generate(environment: &str) -> Self {
-        let body = format!("sk_{environment}_{}", random_base62(SECRET_RANDOM_CHARS));
+    pub fn generate(kind: SecretKind, environment: &str) -> Self {
+        let body = format!("{}_{environment}_{}", kind.prefix(), random_base62(SECRET_RANDOM_CHARS));
         let checksum = checksum(&body);
         Self(body + &checksum)
     }
@@ -80,10 +117,18 @@ pub enum SecretFormatError {
     Checksum,
 }
 
+/// Checks a presented API secret's shape and checksum and returns its environment slug.
+pub fn check_secret(candidate: &str) -> Result<&str, SecretFormatError> {
+    check(SecretKind::ApiSecret, candidate)
+}
+
 /// Checks a presented secret's shape and checksum and returns its environment slug. Runs before
 /// any database lookup, so garbage costs nothing.
-pub fn check_secret(candidate: &str) -> Result<&str, SecretFormatError> {
-    let rest = candidate.strip_prefix("sk_").ok_or(SecretFormatError::Malformed)?;
+pub fn check(kind: SecretKind, candidate: &str) -> Result<&str, SecretFormatError> {
+    let rest = candidate
+        .strip_prefix(kind.prefix())
+        .and_then(|rest| rest.strip_prefix('_'))
+        .ok_or(SecretFormatError::Malformed)?;
     let (environment, tail) = rest.split_once('_').ok_or(SecretFormatError::Malformed)?;
     if !is_valid_environment_slug(environment)
         || tail.len() != SECRET_RANDOM_CHARS + CHECKSUM_CHARS
@@ -113,7 +158,7 @@ mod tests {
 
     #[test]
     fn secrets_carry_a_checksum_that_verifies() {
-        let secret = PlainSecret::generate("production");
+        let secret = PlainSecret::generate(SecretKind::ApiSecret, "production");
         let text = secret.expose();
         assert!(text.starts_with("sk_production_"));
         assert_eq!(text.len(), "sk_production_".len() + 32 + 6);
@@ -122,7 +167,7 @@ mod tests {
 
     #[test]
     fn a_changed_character_fails_the_checksum() {
-        let secret = PlainSecret::generate("sandbox").into_exposed();
+        let secret = PlainSecret::generate(SecretKind::ApiSecret, "sandbox").into_exposed();
         let mut bytes = secret.into_bytes();
         let at = "sk_sandbox_".len() + 5;
         bytes[at] = if bytes[at] == b'a' { b'b' } else { b'a' };
@@ -159,8 +204,37 @@ mod tests {
 
     #[test]
     fn secrets_never_print() {
-        let secret = PlainSecret::generate("sandbox");
+        let secret = PlainSecret::generate(SecretKind::ApiSecret, "sandbox");
         assert!(!format!("{secret:?}").contains("sk_"));
+    }
+
+    #[test]
+    fn each_kind_of_secret_is_refused_as_another_kind() {
+        for kind in [
+            SecretKind::ApiSecret,
+            SecretKind::ClientSecret,
+            SecretKind::AccessToken,
+            SecretKind::GatewayToken,
+        ] {
+            let secret = PlainSecret::generate(kind, "uat");
+            assert!(secret.expose().starts_with(&format!("{}_uat_", kind.prefix())));
+            assert_eq!(check(kind, secret.expose()), Ok("uat"));
+            let other = if kind == SecretKind::ApiSecret {
+                SecretKind::GatewayToken
+            } else {
+                SecretKind::ApiSecret
+            };
+            assert_eq!(check(other, secret.expose()), Err(SecretFormatError::Malformed));
+        }
+    }
+
+    #[test]
+    fn identifiers_name_their_environment() {
+        let client_id = new_client_id("production");
+        assert_eq!(environment_of_identifier(&client_id, "ci"), Some("production"));
+        assert_eq!(environment_of_identifier(&client_id, "pk"), None);
+        assert_eq!(environment_of_identifier("ci_production_short", "ci"), None);
+        assert_eq!(environment_of_identifier("ci_production", "ci"), None);
     }
 
     #[test]

@@ -5,6 +5,10 @@ pub mod api;
 pub mod pages;
 
 #[cfg(feature = "ssr")]
+pub mod clients;
+#[cfg(feature = "ssr")]
 pub mod keys;
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub mod usage;

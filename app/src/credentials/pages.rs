@@ -17,13 +17,19 @@ pub fn CredentialActions(
     reveal: ServerAction<RevealSecret>,
     roll: ServerAction<RollSecret>,
     revoke: ServerAction<RevokeCredential>,
+    /// An OAuth client's secret rather than an API key's: revealed and rolled the same way, and
+    /// revoked with its environment rather than on its own.
+    #[prop(optional)]
+    oauth_client: bool,
 ) -> impl IntoView {
+    let kind = if oauth_client { OAUTH_CLIENT } else { "" };
     let id = owned.id.to_string();
+    let id_prefix = if oauth_client { "client-" } else { "" };
     let password_hint = "Not needed if you entered it in the last 15 minutes.";
     let (reveal_id, roll_id, revoke_id) = (id.clone(), id.clone(), id);
-    let reveal_field = format!("reveal-password-{}", owned.id);
-    let roll_field = format!("roll-password-{}", owned.id);
-    let grace_field = format!("roll-grace-{}", owned.id);
+    let reveal_field = format!("reveal-password-{id_prefix}{}", owned.id);
+    let roll_field = format!("roll-password-{id_prefix}{}", owned.id);
+    let grace_field = format!("roll-grace-{id_prefix}{}", owned.id);
     view! {
         {(!owned.revealed).then(|| view! {
             <details class="confirm">
@@ -31,6 +37,7 @@ pub fn CredentialActions(
                 <div class="confirm-body neutral">
                     <ActionForm action=reveal attr:class="form compact">
                         <input type="hidden" name="credential_id" value=reveal_id/>
+                        <input type="hidden" name="kind" value=kind/>
                         <label for=reveal_field.clone()>"Your password"</label>
                         <input id=reveal_field type="password" name="password" autocomplete="current-password"/>
                         <p class="hint">{password_hint}</p>
@@ -44,6 +51,7 @@ pub fn CredentialActions(
             <div class="confirm-body neutral">
                 <ActionForm action=roll attr:class="form compact">
                     <input type="hidden" name="credential_id" value=roll_id/>
+                    <input type="hidden" name="kind" value=kind/>
                     <label for=grace_field.clone()>"Old secret keeps working for"</label>
                     <select id=grace_field name="grace">
                         <option value="none">"No time: stop it now"</option>
@@ -58,16 +66,18 @@ pub fn CredentialActions(
                 </ActionForm>
             </div>
         </details>
-        <details class="confirm">
-            <summary class="button small danger" aria-label=format!("Revoke: {label}")>"Revoke"</summary>
-            <div class="confirm-body">
-                <p>"Revoking stops this credential at once, everywhere. It cannot be undone."</p>
-                <ActionForm action=revoke attr:class="inline-form">
-                    <input type="hidden" name="credential_id" value=revoke_id/>
-                    <button type="submit" class="button small danger">{format!("Revoke {label}")}</button>
-                </ActionForm>
-            </div>
-        </details>
+        {(!oauth_client).then(|| view! {
+            <details class="confirm">
+                <summary class="button small danger" aria-label=format!("Revoke: {label}")>"Revoke"</summary>
+                <div class="confirm-body">
+                    <p>"Revoking stops this credential at once, everywhere. It cannot be undone."</p>
+                    <ActionForm action=revoke attr:class="inline-form">
+                        <input type="hidden" name="credential_id" value=revoke_id/>
+                        <button type="submit" class="button small danger">{format!("Revoke {label}")}</button>
+                    </ActionForm>
+                </div>
+            </details>
+        })}
     }
 }
 
@@ -101,18 +111,24 @@ pub fn RevealedPanel(reveal: ServerAction<RevealSecret>, roll: ServerAction<Roll
 }
 
 #[component]
-fn SecretBox(revealed: RevealedSecret) -> impl IntoView {
+pub fn SecretBox(revealed: RevealedSecret) -> impl IntoView {
     let secret = revealed.secret.0.clone();
     let public_key = revealed.public_key.clone();
+    let identifier_label = revealed.identifier_label.clone();
+    let copy_identifier = match identifier_label.as_str() {
+        "Client ID" => "Copy client ID",
+        "Gateway" => "Copy gateway name",
+        _ => "Copy public key",
+    };
     view! {
         <section class="card secret-box" aria-labelledby="secret-heading">
             <h2 id="secret-heading">"Copy your secret now"</h2>
             <p class="notice warning">"You will not see this secret again. Store it in your secrets manager; if you lose it, roll it."</p>
             <div class="field">
-                <label for="revealed-public-key">"Public key"</label>
+                <label for="revealed-public-key">{identifier_label}</label>
                 <div class="copy-row">
                     <input id="revealed-public-key" type="text" readonly=true value=public_key.clone()/>
-                    <CopyButton text=public_key label="Copy public key"/>
+                    <CopyButton text=public_key label=copy_identifier/>
                 </div>
             </div>
             <div class="field">
@@ -126,8 +142,61 @@ fn SecretBox(revealed: RevealedSecret) -> impl IntoView {
     }
 }
 
+/// Requests per day over the last 30 days as a small bar chart, with the same facts in words for
+/// screen readers and as a tooltip.
 #[component]
-fn CopyButton(text: String, label: &'static str) -> impl IntoView {
+pub fn UsageChart(usage: UsageSummary, last_used: Option<String>) -> impl IntoView {
+    const WIDTH: u64 = 120;
+    const HEIGHT: u64 = 28;
+    let summary = if usage.total == 0 {
+        "No requests in the last 30 days".to_owned()
+    } else {
+        let failures = if usage.failures == 0 {
+            String::new()
+        } else {
+            let codes: Vec<String> = usage
+                .failures_by_code
+                .iter()
+                .map(|(code, count)| format!("{count} {code}"))
+                .collect();
+            format!(", {} failed ({})", usage.failures, codes.join(", "))
+        };
+        format!("{} requests in the last 30 days{failures}", usage.total)
+    };
+    let peak = usage.daily.iter().copied().max().unwrap_or(0).max(1);
+    let bar_width = WIDTH / 30;
+    let bars = usage
+        .daily
+        .iter()
+        .enumerate()
+        .map(|(day, &count)| {
+            // Any use at all shows as at least one pixel.
+            let height = if count == 0 {
+                0
+            } else {
+                (count * HEIGHT).div_ceil(peak).max(1)
+            };
+            view! {
+                <rect x=(day as u64 * bar_width).to_string() y=(HEIGHT - height).to_string()
+                    width=(bar_width - 1).to_string() height=height.to_string()/>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="usage">
+            <svg class="usage-chart" viewBox=format!("0 0 {WIDTH} {HEIGHT}") width=WIDTH.to_string() height=HEIGHT.to_string()
+                role="img" aria-label=summary.clone()>
+                <title>{summary.clone()}</title>
+                <line class="baseline" x1="0" x2=WIDTH.to_string() y1=HEIGHT.to_string() y2=HEIGHT.to_string()/>
+                {bars}
+            </svg>
+            <span class="muted small">{format!("Last used: {}", last_used.unwrap_or_else(|| "never".into()))}</span>
+        </div>
+    }
+}
+
+#[component]
+pub fn CopyButton(text: String, label: &'static str) -> impl IntoView {
     let copied = RwSignal::new(false);
     let copy = move |_| {
         #[cfg(feature = "hydrate")]
@@ -220,7 +289,7 @@ pub fn ApiKeysPage() -> impl IntoView {
                                             <thead><tr>
                                                 <th scope="col">"Name"</th><th scope="col">"Public key"</th><th scope="col">"Application"</th>
                                                 <th scope="col">"Environment"</th><th scope="col">"Enabled"</th><th scope="col">"Created"</th>
-                                                <th scope="col">"Last used"</th><th scope="col">"Actions"</th>
+                                                <th scope="col">"Use, 30 days"</th><th scope="col">"Actions"</th>
                                             </tr></thead>
                                             <tbody>
                                                 {list.keys.into_iter().map(|key| view! { <KeyRowView key reveal roll revoke describe toggle/> }).collect_view()}
@@ -258,6 +327,7 @@ fn KeyRowView(
             revealed: key.revealed,
             created_on: key.created_on.clone(),
             last_used: key.last_used.clone(),
+            usage: key.usage.clone(),
         };
         view! { <CredentialActions owned label=label.clone() reveal roll revoke/> }
     });
@@ -284,7 +354,7 @@ fn KeyRowView(
                 </ActionForm>
             </td>
             <td data-label="Created">{key.created_on.clone()}</td>
-            <td data-label="Last used">{key.last_used.clone().unwrap_or_else(|| "Never".into())}</td>
+            <td data-label="Use, 30 days"><UsageChart usage=key.usage.clone() last_used=key.last_used.clone()/></td>
             <td data-label="Actions" class="actions">
                 {actions}
                 <details class="confirm">

@@ -4,7 +4,7 @@
 //! credential; anyone else gets "not found", exactly as for an id that does not exist. Reveals
 //! and rolls need the owner's password entered within the last 15 minutes.
 
-use super::keys::PlainSecret;
+use super::keys::{PlainSecret, SecretKind};
 use crate::backend::audit::{self, Actor, Event};
 use crate::backend::entities::{application, credential, environment, user};
 use crate::backend::{AppState, begin_write};
@@ -60,7 +60,7 @@ impl Grace {
         }
     }
 
-    fn duration(self) -> Option<Duration> {
+    pub fn duration(self) -> Option<Duration> {
         match self {
             Self::None => None,
             Self::OneHour => Some(Duration::hours(1)),
@@ -145,7 +145,7 @@ fn usable(owned: &Owned) -> Result<(), CredentialError> {
 #[tracing::instrument(skip_all, fields(credential.id = owned.credential.id))]
 pub async fn reveal(state: &AppState, actor: &Actor, owned: &Owned) -> Result<PlainSecret, CredentialError> {
     usable(owned)?;
-    let secret = PlainSecret::generate(&owned.environment.slug);
+    let secret = PlainSecret::generate(SecretKind::ApiSecret, &owned.environment.slug);
     let now = Utc::now();
     let txn = begin_write(&state.db).await?;
     // Only the request that finds no secret yet may set one: two reveals cannot both succeed.
@@ -181,7 +181,7 @@ pub async fn roll(
     grace: Grace,
 ) -> Result<PlainSecret, CredentialError> {
     usable(owned)?;
-    let secret = PlainSecret::generate(&owned.environment.slug);
+    let secret = PlainSecret::generate(SecretKind::ApiSecret, &owned.environment.slug);
     let now = Utc::now();
     let (previous_hash, previous_expires) = match (grace.duration(), &owned.credential.secret_hash) {
         (Some(grace), Some(old)) => (Some(old.clone()), Some(now + grace)),
@@ -210,23 +210,28 @@ pub async fn roll(
         .partner(owned.application.partner_id)
         .detail(json!({ "public_key": owned.credential.public_key, "grace_until": previous_expires }));
     audit::record(&txn, actor, event).await?;
-    let until = previous_expires.map(|at| {
-        format!(
-            " The old secret keeps working until {}.",
-            at.format("%Y-%m-%d %H:%M UTC")
-        )
-    });
     let text = format!(
         "The secret of {} ({}) in {} was rolled.{}",
         owned.credential.name,
         owned.credential.public_key.as_deref().unwrap_or(""),
         owned.application.name,
-        until.unwrap_or_else(|| " The old secret stopped working at once.".into())
+        grace_sentence(previous_expires)
     );
     let subject = format!("A secret of {} was rolled", owned.application.name);
     crate::applications::service::email_owners(state, &txn, &owned.application, &subject, &text, now).await?;
     txn.commit().await?;
     Ok(secret)
+}
+
+/// What a roll email says about the old secret.
+pub fn grace_sentence(old_secret_until: Option<chrono::DateTime<Utc>>) -> String {
+    match old_secret_until {
+        Some(at) => format!(
+            " The old secret keeps working until {}.",
+            at.format("%Y-%m-%d %H:%M UTC")
+        ),
+        None => " The old secret stopped working at once.".into(),
+    }
 }
 
 /// Stops a credential at once: it and any secret in its grace period stop working.

@@ -23,6 +23,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                                 <li><A href="/apis">"My APIs"</A></li>
                                 <li><A href="/keys">"API Keys"</A></li>
                                 <li><A href="/company">"Company"</A></li>
+                                <li><A href="/docs">"Docs"</A></li>
                                 {viewer.is_operator.then(|| view! { <li><A href="/admin">"Admin"</A></li> })}
                                 <li class="viewer">
                                     <span class="viewer-name">{viewer.full_name.clone()}</span>
@@ -37,6 +38,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                         }.into_any(),
                         None => view! {
                             <ul class="nav-links">
+                                <li><A href="/docs">"Docs"</A></li>
                                 <li><A href="/signin">"Sign in"</A></li>
                                 <li><A href="/signup">"Sign up"</A></li>
                             </ul>

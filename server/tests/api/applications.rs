@@ -28,7 +28,7 @@ on_both_databases!(
 );
 
 /// A verified developer with a complete profile, in a company of their domain.
-async fn developer(app: &TestApp, smtp: &SmtpSink, name: &str, email: &str) -> Browser {
+pub(crate) async fn developer(app: &TestApp, smtp: &SmtpSink, name: &str, email: &str) -> Browser {
     let browser = verified_user(app, smtp, name, email).await;
     let saved = browser
         .call(
@@ -57,7 +57,7 @@ async fn developer(app: &TestApp, smtp: &SmtpSink, name: &str, email: &str) -> B
     browser
 }
 
-async fn catalogue(browser: &Browser) -> (Vec<(i64, String)>, Vec<(i64, String)>) {
+pub(crate) async fn catalogue(browser: &Browser) -> (Vec<(i64, String)>, Vec<(i64, String)>) {
     let options: Value = browser.call("registration_context", &[]).await.json().await.unwrap();
     let list = |key: &str| {
         options[key]
@@ -71,15 +71,31 @@ async fn catalogue(browser: &Browser) -> (Vec<(i64, String)>, Vec<(i64, String)>
 }
 
 /// Registers "Payments Hub" with both products in the named environments; returns its public id.
-async fn register(browser: &Browser, environments: &[&str]) -> String {
+pub(crate) async fn register(browser: &Browser, environments: &[&str]) -> String {
+    register_as(browser, "Payments Hub", "web", "authorization_code", environments).await
+}
+
+/// Registers an application with both products in the named environments; returns its public id.
+pub(crate) async fn register_as(
+    browser: &Browser,
+    name: &str,
+    app_type: &str,
+    auth_method: &str,
+    environments: &[&str],
+) -> String {
     let (products, all_environments) = catalogue(browser).await;
+    let redirect_urls = if auth_method == "authorization_code" {
+        "https://acme.example/callback"
+    } else {
+        ""
+    };
     let mut fields: Vec<(String, String)> = vec![
-        ("name".into(), "Payments Hub".into()),
-        ("app_type".into(), "web".into()),
-        ("auth_method".into(), "authorization_code".into()),
+        ("name".into(), name.into()),
+        ("app_type".into(), app_type.into()),
+        ("auth_method".into(), auth_method.into()),
         ("description".into(), "Moves money".into()),
         ("site_url".into(), "https://acme.example".into()),
-        ("redirect_urls".into(), "https://acme.example/callback".into()),
+        ("redirect_urls".into(), redirect_urls.into()),
     ];
     fields.extend(products.iter().map(|(id, _)| ("products[]".to_owned(), id.to_string())));
     fields.extend(
@@ -100,12 +116,12 @@ async fn register(browser: &Browser, environments: &[&str]) -> String {
         .to_owned()
 }
 
-async fn details(browser: &Browser, public_id: &str) -> reqwest::Response {
+pub(crate) async fn details(browser: &Browser, public_id: &str) -> reqwest::Response {
     browser.call("application_details", &[("public_id", public_id)]).await
 }
 
 /// Waits until the worker has provisioned every credential of the application.
-async fn provisioned(browser: &Browser, public_id: &str) -> Value {
+pub(crate) async fn provisioned(browser: &Browser, public_id: &str) -> Value {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     loop {
         let app: Value = details(browser, public_id).await.json().await.unwrap();
@@ -120,7 +136,7 @@ async fn provisioned(browser: &Browser, public_id: &str) -> Value {
     }
 }
 
-fn credential_id(app: &Value, environment: &str, product: &str) -> String {
+pub(crate) fn credential_id(app: &Value, environment: &str, product: &str) -> String {
     app["credentials"]
         .as_array()
         .unwrap()

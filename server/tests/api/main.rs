@@ -5,7 +5,9 @@ mod support;
 
 mod accounts;
 mod applications;
+mod gateway;
 mod mail;
+mod nginx;
 mod partners;
 mod requests;
 mod sessions;

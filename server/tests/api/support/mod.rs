@@ -5,7 +5,7 @@
 pub mod smtp;
 
 use app::backend::AppState;
-use app::backend::settings::{RateLimitSettings, Secret, Settings};
+use app::backend::settings::{GatewaySettings, RateLimitSettings, Secret, Settings};
 use leptos::config::LeptosOptions;
 use rand::Rng as _;
 use reqwest::header::{ACCEPT, ORIGIN, REFERER};
@@ -88,6 +88,9 @@ pub struct TestConfig {
     pub base_url: Option<String>,
     pub rate_limits: RateLimitSettings,
     pub admin_emails: Vec<String>,
+    pub gateway: GatewaySettings,
+    /// How often workers poll and usage is written (shortened for tests).
+    pub worker_poll: Duration,
 }
 
 impl TestConfig {
@@ -102,6 +105,11 @@ impl TestConfig {
                 per_client: 1000,
             },
             admin_emails: Vec::new(),
+            gateway: GatewaySettings {
+                record_usage: true,
+                failure_alert_threshold: 100,
+            },
+            worker_poll: Duration::from_millis(100),
         }
     }
 }
@@ -166,6 +174,7 @@ impl TestApp {
             outbox_dir: std::env::temp_dir().join("portico-test-outbox-unused"),
             admin_emails: config.admin_emails.clone(),
             rate_limits: config.rate_limits.clone(),
+            gateway: config.gateway.clone(),
             terms_version: "2026-11".into(),
         };
         let leptos_options = LeptosOptions::builder()
@@ -175,7 +184,7 @@ impl TestApp {
         let application = Application::build(settings, leptos_options, listener)
             .await
             .expect("the application starts")
-            .with_worker_poll(Duration::from_millis(100));
+            .with_worker_poll(config.worker_poll);
         let state = application.state().clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let handle = tokio::spawn(application.run(async move {

@@ -1,0 +1,309 @@
+//! What verification needs to know about a presented secret, read from the database and memoised
+//! for half a second (see [`super::cache`]). Every answer here is keyed by a SHA-256, never by a
+//! secret.
+
+use super::cache::Memo;
+use app::backend::entities::{
+    access_token, application, credential, environment, gateway_token, oauth_client, partner, product, rate_limit_rule,
+};
+use chrono::{DateTime, Utc};
+use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+
+#[derive(Debug, Clone)]
+pub struct GatewayIdentity {
+    pub id: i64,
+    pub environment_id: i64,
+    pub environment: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApplicationFacts {
+    pub public_id: String,
+    pub name: String,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct PartnerFacts {
+    pub id: i64,
+    pub domain: String,
+    pub name: String,
+}
+
+/// A credential found by one of its secrets.
+#[derive(Debug, Clone)]
+pub struct KeyRecord {
+    pub credential_id: i64,
+    pub revoked: bool,
+    pub issued: bool,
+    pub enabled: bool,
+    pub public_key: String,
+    pub product_id: i64,
+    pub product: String,
+    pub environment_id: i64,
+    pub environment: String,
+    /// Set when the secret matched is the previous one, kept for a grace period after a roll.
+    pub grace_until: Option<DateTime<Utc>>,
+    pub application: ApplicationFacts,
+    pub partner: PartnerFacts,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScopedProduct {
+    pub product_id: i64,
+    pub slug: String,
+    /// The application's credential for this product in the token's environment is issued.
+    pub issued: bool,
+    /// ... and switched on.
+    pub enabled: bool,
+}
+
+impl ScopedProduct {
+    pub fn usable(&self) -> bool {
+        self.issued && self.enabled
+    }
+}
+
+/// An access token with its OAuth client.
+#[derive(Debug, Clone)]
+pub struct AccessRecord {
+    pub client_row_id: i64,
+    pub client_id: String,
+    pub client_revoked: bool,
+    pub client_enabled: bool,
+    pub environment_id: i64,
+    pub environment: String,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub products: Vec<ScopedProduct>,
+    pub application: ApplicationFacts,
+    pub partner: PartnerFacts,
+}
+
+pub struct Lookups {
+    db: DatabaseConnection,
+    gateways: Memo<String, Option<GatewayIdentity>>,
+    keys: Memo<String, Option<KeyRecord>>,
+    public_keys: Memo<String, Option<i64>>,
+    access: Memo<String, Option<AccessRecord>>,
+    limits: Memo<(i64, i64), i64>,
+}
+
+impl Lookups {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self {
+            db,
+            gateways: Memo::default(),
+            keys: Memo::default(),
+            public_keys: Memo::default(),
+            access: Memo::default(),
+            limits: Memo::default(),
+        }
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// The live gateway token with this digest.
+    pub async fn gateway(&self, digest: &str) -> Result<Option<GatewayIdentity>, DbErr> {
+        if let Some(found) = self.gateways.get(&digest.to_owned()) {
+            return Ok(found);
+        }
+        let found = match gateway_token::Entity::find()
+            .filter(gateway_token::Column::TokenHash.eq(digest))
+            .filter(gateway_token::Column::RevokedAt.is_null())
+            .one(&self.db)
+            .await?
+        {
+            Some(token) => environment::Entity::find_by_id(token.environment_id)
+                .one(&self.db)
+                .await?
+                .map(|environment| GatewayIdentity {
+                    id: token.id,
+                    environment_id: environment.id,
+                    environment: environment.slug,
+                }),
+            None => None,
+        };
+        self.gateways.put(digest.to_owned(), found.clone());
+        Ok(found)
+    }
+
+    /// The credential whose current or previous secret has this digest.
+    pub async fn key(&self, digest: &str) -> Result<Option<KeyRecord>, DbErr> {
+        if let Some(found) = self.keys.get(&digest.to_owned()) {
+            return Ok(found);
+        }
+        let found = match credential::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(credential::Column::SecretHash.eq(digest))
+                    .add(credential::Column::PreviousSecretHash.eq(digest)),
+            )
+            .one(&self.db)
+            .await?
+        {
+            Some(credential) => self.describe_key(credential, digest).await?,
+            None => None,
+        };
+        self.keys.put(digest.to_owned(), found.clone());
+        Ok(found)
+    }
+
+    async fn describe_key(&self, credential: credential::Model, digest: &str) -> Result<Option<KeyRecord>, DbErr> {
+        let Some((application, partner)) = self.application(credential.application_id).await? else {
+            return Ok(None);
+        };
+        let Some(product) = product::Entity::find_by_id(credential.product_id).one(&self.db).await? else {
+            return Ok(None);
+        };
+        let Some(environment) = environment::Entity::find_by_id(credential.environment_id)
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let is_current = credential.secret_hash.as_deref() == Some(digest);
+        Ok(Some(KeyRecord {
+            credential_id: credential.id,
+            revoked: credential.state == credential::REVOKED,
+            issued: credential.state == credential::ISSUED,
+            enabled: credential.enabled,
+            public_key: credential.public_key.unwrap_or_default(),
+            product_id: product.id,
+            product: product.slug,
+            environment_id: environment.id,
+            environment: environment.slug,
+            // A previous secret without an end date cannot exist; treat it as already ended.
+            grace_until: (!is_current).then(|| credential.previous_secret_expires_at.unwrap_or(DateTime::UNIX_EPOCH)),
+            application,
+            partner,
+        }))
+    }
+
+    async fn application(&self, id: i64) -> Result<Option<(ApplicationFacts, PartnerFacts)>, DbErr> {
+        let Some(app) = application::Entity::find_by_id(id).one(&self.db).await? else {
+            return Ok(None);
+        };
+        let Some(partner) = partner::Entity::find_by_id(app.partner_id).one(&self.db).await? else {
+            return Ok(None);
+        };
+        Ok(Some((
+            ApplicationFacts {
+                active: app.status == application::ACTIVE,
+                public_id: app.public_id,
+                name: app.name,
+            },
+            PartnerFacts {
+                id: partner.id,
+                domain: partner.domain,
+                name: partner.name,
+            },
+        )))
+    }
+
+    /// The credential with this public key, to count a failed secret against it.
+    pub async fn credential_by_public_key(&self, public_key: &str) -> Result<Option<i64>, DbErr> {
+        if let Some(found) = self.public_keys.get(&public_key.to_owned()) {
+            return Ok(found);
+        }
+        let found = credential::Entity::find()
+            .filter(credential::Column::PublicKey.eq(public_key))
+            .one(&self.db)
+            .await?
+            .map(|c| c.id);
+        self.public_keys.put(public_key.to_owned(), found);
+        Ok(found)
+    }
+
+    /// The access token with this digest, its client and what its scope covers now.
+    pub async fn access_token(&self, digest: &str) -> Result<Option<AccessRecord>, DbErr> {
+        if let Some(found) = self.access.get(&digest.to_owned()) {
+            return Ok(found);
+        }
+        let found = match access_token::Entity::find()
+            .filter(access_token::Column::TokenHash.eq(digest))
+            .one(&self.db)
+            .await?
+        {
+            Some(token) => self.describe_access(token).await?,
+            None => None,
+        };
+        self.access.put(digest.to_owned(), found.clone());
+        Ok(found)
+    }
+
+    async fn describe_access(&self, token: access_token::Model) -> Result<Option<AccessRecord>, DbErr> {
+        let Some(client) = oauth_client::Entity::find_by_id(token.oauth_client_id)
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let Some((application, partner)) = self.application(client.application_id).await? else {
+            return Ok(None);
+        };
+        let Some(environment) = environment::Entity::find_by_id(client.environment_id)
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let slugs: Vec<&str> = token.scope.split(' ').filter(|s| !s.is_empty()).collect();
+        let products = product::Entity::find()
+            .filter(product::Column::Slug.is_in(slugs.iter().copied()))
+            .order_by_asc(product::Column::Slug)
+            .all(&self.db)
+            .await?;
+        let credentials = credential::Entity::find()
+            .filter(credential::Column::ApplicationId.eq(client.application_id))
+            .filter(credential::Column::EnvironmentId.eq(client.environment_id))
+            .all(&self.db)
+            .await?;
+        let products = products
+            .into_iter()
+            .map(|product| {
+                let issued: Vec<&credential::Model> = credentials
+                    .iter()
+                    .filter(|c| c.product_id == product.id && c.state == credential::ISSUED)
+                    .collect();
+                ScopedProduct {
+                    issued: !issued.is_empty(),
+                    enabled: issued.iter().any(|c| c.enabled),
+                    product_id: product.id,
+                    slug: product.slug,
+                }
+            })
+            .collect();
+        Ok(Some(AccessRecord {
+            client_row_id: client.id,
+            client_revoked: client.is_revoked(),
+            client_enabled: client.enabled,
+            client_id: client.client_id,
+            environment_id: environment.id,
+            environment: environment.slug,
+            issued_at: token.created_at,
+            expires_at: token.expires_at,
+            products,
+            application,
+            partner,
+        }))
+    }
+
+    /// Requests per minute for each credential of a product in an environment.
+    pub async fn limit(&self, product_id: i64, environment_id: i64) -> Result<i64, DbErr> {
+        if let Some(limit) = self.limits.get(&(product_id, environment_id)) {
+            return Ok(limit);
+        }
+        let limit = rate_limit_rule::Entity::find_by_id((product_id, environment_id))
+            .one(&self.db)
+            .await?
+            .map_or(rate_limit_rule::DEFAULT_REQUESTS_PER_MINUTE, |rule| {
+                rule.requests_per_minute
+            });
+        let limit = i64::from(limit);
+        self.limits.put((product_id, environment_id), limit);
+        Ok(limit)
+    }
+}

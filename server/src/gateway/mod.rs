@@ -1,0 +1,109 @@
+//! The gateway API: what the API provider's gateways call to check consumer credentials, and the
+//! OAuth 2.0 token endpoint for service applications. Contract: `openapi.json` beside this file,
+//! served at `/gateway/v1/openapi.json`, and explained on the Docs page.
+
+mod cache;
+pub mod limiter;
+pub mod lookup;
+mod oauth;
+pub mod presented;
+pub mod usage;
+mod verify;
+
+use app::backend::AppState;
+use app::backend::tokens::sha256_hex;
+use app::credentials::keys::{self, SecretKind};
+use axum::Router;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::{DateTime, Utc};
+use sea_orm::DbErr;
+use serde_json::json;
+use std::sync::Arc;
+
+/// Everything the gateway handlers share; one per server instance.
+#[derive(Clone)]
+pub struct Gateway {
+    pub state: AppState,
+    pub lookups: Arc<lookup::Lookups>,
+    pub limiter: Arc<limiter::Limiter>,
+    pub usage: Arc<usage::Recorder>,
+}
+
+impl Gateway {
+    pub fn new(state: AppState) -> Self {
+        Self {
+            lookups: Arc::new(lookup::Lookups::new(state.db.clone())),
+            limiter: Arc::new(limiter::Limiter::new(state.db.clone())),
+            usage: Arc::new(usage::Recorder::new(state.settings.gateway.record_usage)),
+            state,
+        }
+    }
+}
+
+pub fn router(gateway: Gateway) -> Router {
+    Router::new()
+        .route("/gateway/v1/verify", get(verify::verify).post(verify::verify))
+        .route("/gateway/v1/health", get(health))
+        .route("/gateway/v1/openapi.json", get(openapi))
+        .route("/oauth/token", axum::routing::post(oauth::token))
+        .route("/oauth/introspect", axum::routing::post(oauth::introspect))
+        .with_state(gateway)
+}
+
+/// A constant answer that touches nothing: for load balancers' liveness checks, and the baseline
+/// the benchmark measures verification against.
+async fn health() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], r#"{"status":"ok"}"#).into_response()
+}
+
+async fn openapi() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("openapi.json"),
+    )
+        .into_response()
+}
+
+/// The gateway presenting `X-Portico-Gateway-Token`, if the token is live.
+async fn authenticate_gateway(
+    gateway: &Gateway,
+    headers: &HeaderMap,
+    now: DateTime<Utc>,
+) -> Result<Option<lookup::GatewayIdentity>, DbErr> {
+    let mut tokens = headers.get_all("x-portico-gateway-token").iter();
+    let (Some(token), None) = (tokens.next(), tokens.next()) else {
+        return Ok(None);
+    };
+    let Ok(token) = token.to_str() else {
+        return Ok(None);
+    };
+    if keys::check(SecretKind::GatewayToken, token).is_err() {
+        return Ok(None);
+    }
+    let identity = gateway.lookups.gateway(&sha256_hex(token)).await?;
+    if let Some(identity) = &identity {
+        gateway.usage.gateway_token_used(identity.id, now);
+    }
+    Ok(identity)
+}
+
+fn gateway_forbidden() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        axum::Json(json!({ "valid": false, "code": "GATEWAY_FORBIDDEN" })),
+    )
+        .into_response()
+}
+
+/// Fail closed: without the database nothing is valid.
+fn unavailable(error: DbErr) -> Response {
+    tracing::error!(error = %error, "gateway API cannot reach the database");
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [(header::RETRY_AFTER, "1")],
+        axum::Json(json!({ "valid": false, "code": "UNAVAILABLE" })),
+    )
+        .into_response()
+}

@@ -1,0 +1,299 @@
+//! `GET|POST /gateway/v1/verify`: is this consumer credential good for this gateway's
+//! environment? See the Docs page and `openapi.json` for the contract.
+//!
+//! Order of work: the gateway token (403), the credential's shape and checksum (401 before any
+//! lookup), the credential's state, the rate limit (429), then the answer. Usage is counted in
+//! memory. Any database failure answers 503: verification never says "valid" without having
+//! looked.
+
+use super::limiter::{Admission, Quota};
+use super::lookup::{AccessRecord, ApplicationFacts, GatewayIdentity, KeyRecord, PartnerFacts};
+use super::presented::{self, Presented};
+use super::usage::Subject;
+use super::{Gateway, authenticate_gateway, gateway_forbidden, unavailable};
+use app::backend::entities::usage_daily;
+use app::backend::tokens::sha256_hex;
+use app::credentials::keys::{self, SecretKind};
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use sea_orm::DbErr;
+use serde_json::json;
+
+/// Why a credential was refused (DESIGN.md § Gateway verification).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    Invalid,
+    Revoked,
+    Disabled,
+    Expired,
+    WrongEnvironment,
+}
+
+impl Refusal {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Invalid => "INVALID",
+            Self::Revoked => "REVOKED",
+            Self::Disabled => "DISABLED",
+            Self::Expired => "EXPIRED",
+            Self::WrongEnvironment => "WRONG_ENVIRONMENT",
+        }
+    }
+}
+
+const RATE_LIMITED: &str = "RATE_LIMITED";
+
+pub async fn verify(State(gateway): State<Gateway>, headers: HeaderMap) -> Response {
+    let now = Utc::now();
+    let identity = match authenticate_gateway(&gateway, &headers, now).await {
+        Ok(Some(identity)) => identity,
+        Ok(None) => return gateway_forbidden(),
+        Err(error) => return unavailable(error),
+    };
+    let answer = match presented::from_headers(&headers) {
+        Err(_) => Ok(refused(Refusal::Invalid)),
+        Ok(Presented::ApiKey { secret }) => verify_key(&gateway, &identity, None, &secret, now).await,
+        Ok(Presented::Basic { public_key, secret }) => {
+            verify_key(&gateway, &identity, Some(&public_key), &secret, now).await
+        }
+        Ok(Presented::Bearer { token }) => verify_bearer(&gateway, &identity, &token, now).await,
+    };
+    answer.unwrap_or_else(unavailable)
+}
+
+async fn verify_key(
+    gateway: &Gateway,
+    identity: &GatewayIdentity,
+    public_key: Option<&str>,
+    secret: &str,
+    now: DateTime<Utc>,
+) -> Result<Response, DbErr> {
+    if keys::check(SecretKind::ApiSecret, secret).is_err() {
+        return refuse_basic(gateway, public_key, now).await;
+    }
+    let Some(record) = gateway.lookups.key(&sha256_hex(secret)).await? else {
+        return refuse_basic(gateway, public_key, now).await;
+    };
+    if public_key.is_some_and(|pk| pk != record.public_key) {
+        return refuse_basic(gateway, public_key, now).await;
+    }
+    let subject = Subject::Credential(record.credential_id);
+    if let Some(refusal) = judge_key(&record, identity, now) {
+        gateway.usage.record(subject, refusal.code(), now);
+        return Ok(refused(refusal));
+    }
+    let limit = gateway.lookups.limit(record.product_id, record.environment_id).await?;
+    let quota = match admit(gateway, subject, limit, now).await? {
+        Ok(quota) => quota,
+        Err(limited) => return Ok(limited),
+    };
+    let facts = Valid {
+        environment: &record.environment,
+        product: record.product.clone(),
+        application: &record.application,
+        partner: &record.partner,
+        public_key: &record.public_key,
+        quota,
+    };
+    Ok(facts.into_response())
+}
+
+/// Refuses a secret as INVALID. A wrong secret sent with a real public key counts as a failure of
+/// that credential, so its owners hear about someone trying it.
+async fn refuse_basic(gateway: &Gateway, public_key: Option<&str>, now: DateTime<Utc>) -> Result<Response, DbErr> {
+    if let Some(public_key) = public_key.filter(|pk| keys::environment_of_identifier(pk, "pk").is_some())
+        && let Some(id) = gateway.lookups.credential_by_public_key(public_key).await?
+    {
+        gateway
+            .usage
+            .record(Subject::Credential(id), Refusal::Invalid.code(), now);
+    }
+    Ok(refused(Refusal::Invalid))
+}
+
+/// The refusal for a credential found by its secret, if any. Revocation outranks everything: a
+/// revoked key is reported as revoked wherever it is sent.
+fn judge_key(record: &KeyRecord, identity: &GatewayIdentity, now: DateTime<Utc>) -> Option<Refusal> {
+    if record.revoked {
+        return Some(Refusal::Revoked);
+    }
+    if !record.issued {
+        return Some(Refusal::Invalid);
+    }
+    if record.grace_until.is_some_and(|until| until <= now) {
+        return Some(Refusal::Expired);
+    }
+    if record.environment_id != identity.environment_id {
+        return Some(Refusal::WrongEnvironment);
+    }
+    if !record.application.active || !record.enabled {
+        return Some(Refusal::Disabled);
+    }
+    None
+}
+
+async fn verify_bearer(
+    gateway: &Gateway,
+    identity: &GatewayIdentity,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<Response, DbErr> {
+    if keys::check(SecretKind::AccessToken, token).is_err() {
+        return Ok(refused(Refusal::Invalid));
+    }
+    let Some(record) = gateway.lookups.access_token(&sha256_hex(token)).await? else {
+        return Ok(refused(Refusal::Invalid));
+    };
+    let subject = Subject::Client(record.client_row_id);
+    if let Some(refusal) = judge_access(&record, identity.environment_id, now) {
+        gateway.usage.record(subject, refusal.code(), now);
+        return Ok(refused(refusal));
+    }
+    let mut limit = i64::MAX;
+    for product in record.products.iter().filter(|p| p.usable()) {
+        limit = limit.min(gateway.lookups.limit(product.product_id, record.environment_id).await?);
+    }
+    let quota = match admit(gateway, subject, limit, now).await? {
+        Ok(quota) => quota,
+        Err(limited) => return Ok(limited),
+    };
+    let facts = Valid {
+        environment: &record.environment,
+        product: usable_scope(&record),
+        application: &record.application,
+        partner: &record.partner,
+        public_key: &record.client_id,
+        quota,
+    };
+    Ok(facts.into_response())
+}
+
+/// The products an access token still covers, space-separated as in its scope.
+pub fn usable_scope(record: &AccessRecord) -> String {
+    record
+        .products
+        .iter()
+        .filter(|p| p.usable())
+        .map(|p| p.slug.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The refusal for an access token, if any; shared with introspection.
+pub fn judge_access(record: &AccessRecord, environment_id: i64, now: DateTime<Utc>) -> Option<Refusal> {
+    if record.client_revoked {
+        return Some(Refusal::Revoked);
+    }
+    if record.expires_at <= now {
+        return Some(Refusal::Expired);
+    }
+    if record.environment_id != environment_id {
+        return Some(Refusal::WrongEnvironment);
+    }
+    if !record.application.active || !record.client_enabled {
+        return Some(Refusal::Disabled);
+    }
+    if !record.products.iter().any(|p| p.usable()) {
+        // Every product in scope lost its credential: switched off, or revoked.
+        return Some(if record.products.iter().any(|p| p.issued) {
+            Refusal::Disabled
+        } else {
+            Refusal::Revoked
+        });
+    }
+    None
+}
+
+/// Spends one request of the subject's budget, or answers 429.
+async fn admit(
+    gateway: &Gateway,
+    subject: Subject,
+    limit: i64,
+    now: DateTime<Utc>,
+) -> Result<Result<Quota, Response>, DbErr> {
+    let key = match subject {
+        Subject::Credential(id) => format!("credential:{id}"),
+        Subject::Client(id) => format!("client:{id}"),
+    };
+    match gateway.limiter.admit(&key, limit, now.timestamp()).await? {
+        Admission::Allowed(quota) => {
+            gateway.usage.record(subject, usage_daily::OK, now);
+            Ok(Ok(quota))
+        }
+        Admission::Limited {
+            quota,
+            retry_after_seconds,
+        } => {
+            gateway.usage.record(subject, RATE_LIMITED, now);
+            let mut response = (
+                StatusCode::TOO_MANY_REQUESTS,
+                axum::Json(json!({ "valid": false, "code": RATE_LIMITED })),
+            )
+                .into_response();
+            let headers = response.headers_mut();
+            set_quota_headers(headers, &quota);
+            headers.insert(axum::http::header::RETRY_AFTER, HeaderValue::from(retry_after_seconds));
+            Ok(Err(response))
+        }
+    }
+}
+
+fn refused(refusal: Refusal) -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        axum::Json(json!({ "valid": false, "code": refusal.code() })),
+    )
+        .into_response()
+}
+
+/// What a 200 says, in the body and, for nginx `auth_request`, in headers.
+struct Valid<'a> {
+    environment: &'a str,
+    product: String,
+    application: &'a ApplicationFacts,
+    partner: &'a PartnerFacts,
+    public_key: &'a str,
+    quota: Quota,
+}
+
+impl IntoResponse for Valid<'_> {
+    fn into_response(self) -> Response {
+        let body = json!({
+            "valid": true,
+            "environment": self.environment,
+            "product": self.product,
+            "application": { "id": self.application.public_id, "name": self.application.name },
+            "partner": { "id": self.partner.id, "domain": self.partner.domain, "name": self.partner.name },
+            "credential": { "public_key": self.public_key },
+            "rate_limit": {
+                "limit": self.quota.limit,
+                "remaining": self.quota.remaining,
+                "reset": self.quota.reset,
+            },
+        });
+        let mut response = (StatusCode::OK, axum::Json(body)).into_response();
+        let headers = response.headers_mut();
+        // Identifiers only: slugs, public ids and punycode domains are plain ASCII. Names are
+        // free text and stay in the body.
+        for (name, value) in [
+            ("x-portico-application", self.application.public_id.as_str()),
+            ("x-portico-partner", self.partner.domain.as_str()),
+            ("x-portico-product", self.product.as_str()),
+            ("x-portico-environment", self.environment),
+        ] {
+            if let Ok(value) = HeaderValue::from_str(value) {
+                headers.insert(HeaderName::from_static(name), value);
+            }
+        }
+        set_quota_headers(headers, &self.quota);
+        response
+    }
+}
+
+fn set_quota_headers(headers: &mut HeaderMap, quota: &Quota) {
+    headers.insert("x-ratelimit-limit", HeaderValue::from(quota.limit));
+    headers.insert("x-ratelimit-remaining", HeaderValue::from(quota.remaining));
+    headers.insert("x-ratelimit-reset", HeaderValue::from(quota.reset));
+}
