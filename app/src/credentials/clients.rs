@@ -9,7 +9,6 @@ use crate::applications::domain::AuthMethod;
 use crate::backend::audit::{self, Actor, Event};
 use crate::backend::entities::{application, environment, oauth_client, user};
 use crate::backend::{AppState, begin_write};
-use crate::partners::service::require_member;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
@@ -97,23 +96,12 @@ pub async fn require_client_owner(
     user: &user::Model,
     id: i64,
 ) -> Result<OwnedClient, CredentialError> {
-    let membership = require_member(db, user).await.map_err(|_| CredentialError::NotFound)?;
     let client = oauth_client::Entity::find_by_id(id)
         .one(db)
         .await?
         .ok_or(CredentialError::NotFound)?;
-    let application = application::Entity::find_by_id(client.application_id)
-        .filter(application::Column::PartnerId.eq(membership.partner.id))
-        .one(db)
-        .await?
-        .ok_or(CredentialError::NotFound)?;
-    if !crate::applications::service::is_owner(db, application.id, user.id).await? {
-        return Err(CredentialError::NotFound);
-    }
-    let environment = environment::Entity::find_by_id(client.environment_id)
-        .one(db)
-        .await?
-        .ok_or(CredentialError::NotFound)?;
+    let (application, environment) =
+        super::service::owned_application_in(db, user, client.application_id, client.environment_id).await?;
     Ok(OwnedClient {
         client,
         application,

@@ -82,12 +82,29 @@ pub async fn require_owner(
     user: &user::Model,
     credential_id: i64,
 ) -> Result<Owned, CredentialError> {
-    let membership = require_member(db, user).await.map_err(|_| CredentialError::NotFound)?;
     let credential = credential::Entity::find_by_id(credential_id)
         .one(db)
         .await?
         .ok_or(CredentialError::NotFound)?;
-    let application = application::Entity::find_by_id(credential.application_id)
+    let (application, environment) =
+        owned_application_in(db, user, credential.application_id, credential.environment_id).await?;
+    Ok(Owned {
+        credential,
+        application,
+        environment,
+    })
+}
+
+/// The application `user` owns, as an active member of its partner, with one of its
+/// environments; "not found" for anyone else, exactly as for ids that do not exist.
+pub async fn owned_application_in(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    application_id: i64,
+    environment_id: i64,
+) -> Result<(application::Model, environment::Model), CredentialError> {
+    let membership = require_member(db, user).await.map_err(|_| CredentialError::NotFound)?;
+    let application = application::Entity::find_by_id(application_id)
         .filter(application::Column::PartnerId.eq(membership.partner.id))
         .one(db)
         .await?
@@ -95,15 +112,11 @@ pub async fn require_owner(
     if !crate::applications::service::is_owner(db, application.id, user.id).await? {
         return Err(CredentialError::NotFound);
     }
-    let environment = environment::Entity::find_by_id(credential.environment_id)
+    let environment = environment::Entity::find_by_id(environment_id)
         .one(db)
         .await?
         .ok_or(CredentialError::NotFound)?;
-    Ok(Owned {
-        credential,
-        application,
-        environment,
-    })
+    Ok((application, environment))
 }
 
 /// Accepts a password entered within the last 15 minutes, or checks the one given now.

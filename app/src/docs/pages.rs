@@ -69,12 +69,12 @@ const ANSWERS: [(&str, &str, &str); 9] = [
     (
         "401",
         "INVALID",
-        "No credential, a malformed or unknown one, a wrong secret, or both x-api-key and Authorization.",
+        "No credential, a malformed or unknown one (including one of a deleted application), a wrong secret, or both x-api-key and Authorization.",
     ),
     (
         "401",
         "REVOKED",
-        "The credential was revoked, or its application deleted. It will not work again.",
+        "The credential was revoked, or its environment removed from the application. It will not work again. (A deleted application's credentials are gone: INVALID.)",
     ),
     (
         "401",
