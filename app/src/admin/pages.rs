@@ -242,7 +242,7 @@ fn RateLimitsCard(limits: Vec<RateLimitRow>, save: ServerAction<SaveRateLimit>) 
                                     <td data-label="Product">{limit.product.clone()}</td>
                                     <td data-label="Environment">{limit.environment.clone()}</td>
                                     <td data-label="Requests per minute">
-                                        <ActionForm action=save attr:class="inline-form">
+                                        <ActionForm action=save attr:class="limit-form">
                                             <input type="hidden" name="product_id" value=limit.product_id.to_string()/>
                                             <input type="hidden" name="environment_id" value=limit.environment_id.to_string()/>
                                             <label for=field.clone() class="sr-only">{label.clone()}</label>
