@@ -22,7 +22,8 @@ pub enum Subject {
 }
 
 impl Subject {
-    fn key(self) -> String {
+    /// The subject's name in `usage_daily` and in the rate-limit buckets.
+    pub fn key(self) -> String {
         match self {
             Self::Credential(id) => app::credentials::usage::credential_subject(id),
             Self::Client(id) => app::credentials::usage::client_subject(id),

@@ -213,11 +213,7 @@ async fn admit(
     limit: i64,
     now: DateTime<Utc>,
 ) -> Result<Result<Quota, Response>, DbErr> {
-    let key = match subject {
-        Subject::Credential(id) => format!("credential:{id}"),
-        Subject::Client(id) => format!("client:{id}"),
-    };
-    match gateway.limiter.admit(&key, limit, now.timestamp()).await? {
+    match gateway.limiter.admit(&subject.key(), limit, now.timestamp()).await? {
         Admission::Allowed(quota) => {
             gateway.usage.record(subject, usage_daily::OK, now);
             Ok(Ok(quota))
