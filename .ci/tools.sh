@@ -1,4 +1,4 @@
-# Shared by .ci/serve and .ci/test: install what is missing, never download a binary from outside
+# Shared by .ci/serve, .ci/test and .ci/bench: install what is missing, never download a binary from outside
 # the package registries (crates.io, npm, Debian). Sourced, not run.
 
 CARGO_LEPTOS_VERSION=0.3.8
@@ -41,6 +41,17 @@ ensure_chromium() {
 # The gateway tests run the Docs page's nginx auth_request configuration in a real nginx.
 ensure_nginx() {
   [ -x /usr/sbin/nginx ] || apt_install nginx
+}
+
+# The benchmark's load generator, from crates.io (its default rustls build; the build without TLS
+# does not compile).
+OHA_VERSION=1.16.0
+ensure_oha() {
+  export PATH="$HOME/.cargo/bin:$PATH"
+  if ! oha --version 2>/dev/null | grep -q "$OHA_VERSION"; then
+    log "installing oha $OHA_VERSION (about 7 minutes on two cores, once)"
+    cargo install --locked oha --version "$OHA_VERSION"
+  fi
 }
 
 ensure_postgres() {

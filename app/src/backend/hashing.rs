@@ -32,7 +32,9 @@ impl Default for PasswordHasher {
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
         Self {
-            permits: Arc::new(Semaphore::new(cores)),
+            // One core always stays with the request handlers, so that gateway verification
+            // keeps its latency while a crowd signs in (README § Performance).
+            permits: Arc::new(Semaphore::new(cores.saturating_sub(1).max(1))),
             verifications: Arc::default(),
         }
     }

@@ -8,6 +8,7 @@
 //! spend is lost, so with `n` instances a window serves at least the limit minus `n` blocks
 //! (two instances: at least 90 %).
 
+use super::usage::Subject;
 use app::backend::rate_limit;
 use sea_orm::{DatabaseConnection, DbErr};
 use std::collections::HashMap;
@@ -16,7 +17,8 @@ use std::sync::{Arc, Mutex};
 pub const WINDOW_SECONDS: i64 = 60;
 const MAX_BLOCK: i64 = 1_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A subject's budget as the verify answer reports it (`rate_limit` in the body, `X-RateLimit-*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct Quota {
     pub limit: i64,
     pub remaining: i64,
@@ -43,7 +45,7 @@ struct Bucket {
 
 pub struct Limiter {
     db: DatabaseConnection,
-    buckets: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Bucket>>>>,
+    buckets: Mutex<HashMap<Subject, Arc<tokio::sync::Mutex<Bucket>>>>,
 }
 
 /// How much of a window's budget one reservation takes.
@@ -59,13 +61,13 @@ impl Limiter {
         }
     }
 
-    /// Admits one request of `subject` (`credential:12`, `client:3`) under `limit` per minute.
-    pub async fn admit(&self, subject: &str, limit: i64, now_unix: i64) -> Result<Admission, DbErr> {
+    /// Admits one request of `subject` under `limit` per minute.
+    pub async fn admit(&self, subject: Subject, limit: i64, now_unix: i64) -> Result<Admission, DbErr> {
         let window_start = now_unix - now_unix.rem_euclid(WINDOW_SECONDS);
         let reset = window_start + WINDOW_SECONDS;
         let bucket = {
             let mut buckets = self.buckets.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-            buckets.entry(subject.to_owned()).or_default().clone()
+            buckets.entry(subject).or_default().clone()
         };
         // Requests of one subject queue here only while a reservation is in flight.
         let mut bucket = bucket.lock().await;
@@ -77,7 +79,8 @@ impl Limiter {
         }
         if bucket.unspent == 0 && !bucket.exhausted {
             let block = block_size(limit);
-            let total = rate_limit::add(&self.db, &format!("gateway:{subject}"), window_start, block).await?;
+            let bucket_name = format!("gateway:{}", subject.key());
+            let total = rate_limit::add(&self.db, &bucket_name, window_start, block).await?;
             // The total may pass the limit; only the part of this block below it is ours.
             let granted = (block - (total - limit).max(0)).clamp(0, block);
             bucket.unspent = granted;

@@ -1,6 +1,6 @@
 //! What verification needs to know about a presented secret, read from the database and memoised
 //! for half a second (see [`super::cache`]). Every answer here is keyed by a SHA-256, never by a
-//! secret.
+//! secret, and shared (`Arc`) so that answering from the memo copies nothing.
 
 use super::cache::Memo;
 use app::backend::entities::{
@@ -8,6 +8,7 @@ use app::backend::entities::{
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use std::sync::Arc;
 
 #[derive(Debug, Clone)]
 pub struct GatewayIdentity {
@@ -82,10 +83,10 @@ pub struct AccessRecord {
 
 pub struct Lookups {
     db: DatabaseConnection,
-    gateways: Memo<String, Option<GatewayIdentity>>,
-    keys: Memo<String, Option<KeyRecord>>,
+    gateways: Memo<String, Option<Arc<GatewayIdentity>>>,
+    keys: Memo<String, Option<Arc<KeyRecord>>>,
     public_keys: Memo<String, Option<i64>>,
-    access: Memo<String, Option<AccessRecord>>,
+    access: Memo<String, Option<Arc<AccessRecord>>>,
     limits: Memo<(i64, i64), i64>,
 }
 
@@ -106,8 +107,8 @@ impl Lookups {
     }
 
     /// The live gateway token with this digest.
-    pub async fn gateway(&self, digest: &str) -> Result<Option<GatewayIdentity>, DbErr> {
-        if let Some(found) = self.gateways.get(&digest.to_owned()) {
+    pub async fn gateway(&self, digest: &str) -> Result<Option<Arc<GatewayIdentity>>, DbErr> {
+        if let Some(found) = self.gateways.get(digest) {
             return Ok(found);
         }
         let found = match gateway_token::Entity::find()
@@ -119,10 +120,12 @@ impl Lookups {
             Some(token) => environment::Entity::find_by_id(token.environment_id)
                 .one(&self.db)
                 .await?
-                .map(|environment| GatewayIdentity {
-                    id: token.id,
-                    environment_id: environment.id,
-                    environment: environment.slug,
+                .map(|environment| {
+                    Arc::new(GatewayIdentity {
+                        id: token.id,
+                        environment_id: environment.id,
+                        environment: environment.slug,
+                    })
                 }),
             None => None,
         };
@@ -131,8 +134,8 @@ impl Lookups {
     }
 
     /// The credential whose current or previous secret has this digest.
-    pub async fn key(&self, digest: &str) -> Result<Option<KeyRecord>, DbErr> {
-        if let Some(found) = self.keys.get(&digest.to_owned()) {
+    pub async fn key(&self, digest: &str) -> Result<Option<Arc<KeyRecord>>, DbErr> {
+        if let Some(found) = self.keys.get(digest) {
             return Ok(found);
         }
         let found = match credential::Entity::find()
@@ -144,7 +147,7 @@ impl Lookups {
             .one(&self.db)
             .await?
         {
-            Some(credential) => self.describe_key(credential, digest).await?,
+            Some(credential) => self.describe_key(credential, digest).await?.map(Arc::new),
             None => None,
         };
         self.keys.put(digest.to_owned(), found.clone());
@@ -205,7 +208,7 @@ impl Lookups {
 
     /// The credential with this public key, to count a failed secret against it.
     pub async fn credential_by_public_key(&self, public_key: &str) -> Result<Option<i64>, DbErr> {
-        if let Some(found) = self.public_keys.get(&public_key.to_owned()) {
+        if let Some(found) = self.public_keys.get(public_key) {
             return Ok(found);
         }
         let found = credential::Entity::find()
@@ -218,8 +221,8 @@ impl Lookups {
     }
 
     /// The access token with this digest, its client and what its scope covers now.
-    pub async fn access_token(&self, digest: &str) -> Result<Option<AccessRecord>, DbErr> {
-        if let Some(found) = self.access.get(&digest.to_owned()) {
+    pub async fn access_token(&self, digest: &str) -> Result<Option<Arc<AccessRecord>>, DbErr> {
+        if let Some(found) = self.access.get(digest) {
             return Ok(found);
         }
         let found = match access_token::Entity::find()
@@ -227,7 +230,7 @@ impl Lookups {
             .one(&self.db)
             .await?
         {
-            Some(token) => self.describe_access(token).await?,
+            Some(token) => self.describe_access(token).await?.map(Arc::new),
             None => None,
         };
         self.access.put(digest.to_owned(), found.clone());

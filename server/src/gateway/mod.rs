@@ -22,23 +22,34 @@ use sea_orm::DbErr;
 use serde_json::json;
 use std::sync::Arc;
 
-/// Everything the gateway handlers share; one per server instance.
+/// Everything the gateway handlers share; one per server instance. Every request clones it (axum
+/// `State`), so a clone is one reference count.
 #[derive(Clone)]
-pub struct Gateway {
+pub struct Gateway(Arc<Shared>);
+
+pub struct Shared {
     pub state: AppState,
-    pub lookups: Arc<lookup::Lookups>,
-    pub limiter: Arc<limiter::Limiter>,
-    pub usage: Arc<usage::Recorder>,
+    pub lookups: lookup::Lookups,
+    pub limiter: limiter::Limiter,
+    pub usage: usage::Recorder,
 }
 
 impl Gateway {
     pub fn new(state: AppState) -> Self {
-        Self {
-            lookups: Arc::new(lookup::Lookups::new(state.db.clone())),
-            limiter: Arc::new(limiter::Limiter::new(state.db.clone())),
-            usage: Arc::new(usage::Recorder::new(state.settings.gateway.record_usage)),
+        Self(Arc::new(Shared {
+            lookups: lookup::Lookups::new(state.db.clone()),
+            limiter: limiter::Limiter::new(state.db.clone()),
+            usage: usage::Recorder::new(state.settings.gateway.record_usage),
             state,
-        }
+        }))
+    }
+}
+
+impl std::ops::Deref for Gateway {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
     }
 }
 
@@ -71,7 +82,7 @@ async fn authenticate_gateway(
     gateway: &Gateway,
     headers: &HeaderMap,
     now: DateTime<Utc>,
-) -> Result<Option<lookup::GatewayIdentity>, DbErr> {
+) -> Result<Option<Arc<lookup::GatewayIdentity>>, DbErr> {
     let mut tokens = headers.get_all("x-portico-gateway-token").iter();
     let (Some(token), None) = (tokens.next(), tokens.next()) else {
         return Ok(None);

@@ -8,7 +8,7 @@
 
 use app::backend::AppState;
 use app::backend::entities::{application, credential, gateway_token, oauth_client, usage_daily};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, Condition, DbErr, EntityTrait, QueryFilter, Set};
 use std::collections::HashMap;
@@ -33,8 +33,8 @@ impl Subject {
 
 #[derive(Default)]
 struct Pending {
-    /// (subject, day, outcome) → requests.
-    counts: HashMap<(Subject, String, &'static str), i64>,
+    /// (subject, UTC day, outcome) → requests.
+    counts: HashMap<(Subject, NaiveDate, &'static str), i64>,
     last_used: HashMap<Subject, DateTime<Utc>>,
     gateway_tokens_used: HashMap<i64, DateTime<Utc>>,
 }
@@ -57,7 +57,7 @@ impl Recorder {
         if !self.enabled {
             return;
         }
-        let day = app::credentials::usage::day_key(now.date_naive());
+        let day = now.date_naive();
         let mut pending = self.pending.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         *pending.counts.entry((subject, day, outcome)).or_default() += 1;
         if outcome == usage_daily::OK {
@@ -109,7 +109,7 @@ async fn write(state: &AppState, pending: &Pending) -> Result<(), DbErr> {
     for ((subject, day, outcome), count) in &pending.counts {
         let row = usage_daily::ActiveModel {
             subject: Set(subject.key()),
-            day: Set(day.clone()),
+            day: Set(app::credentials::usage::day_key(*day)),
             outcome: Set((*outcome).to_owned()),
             requests: Set(*count),
         };

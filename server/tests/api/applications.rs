@@ -2,6 +2,7 @@
 //! permission matrix for everything that takes an application or credential id.
 
 use crate::on_both_databases;
+use crate::support::portal::{catalogue, credential_id, details, developer, provisioned, register};
 use crate::support::smtp::SmtpSink;
 use crate::support::{Backend, Browser, PASSWORD, TestApp, TestConfig, scalar, text, verified_user};
 use sea_orm::ConnectionTrait;
@@ -26,127 +27,6 @@ on_both_databases!(
     adding_an_environment_provisions_and_removing_one_revokes,
     operators_manage_products_and_environments,
 );
-
-/// A verified developer with a complete profile, in a company of their domain.
-pub(crate) async fn developer(app: &TestApp, smtp: &SmtpSink, name: &str, email: &str) -> Browser {
-    let browser = verified_user(app, smtp, name, email).await;
-    let saved = browser
-        .call(
-            "save_profile",
-            &[
-                ("full_name", name),
-                ("job_title", ""),
-                ("phone", ""),
-                ("accept_terms", "on"),
-            ],
-        )
-        .await;
-    assert_eq!(saved.status(), 200);
-    let company: Value = browser.call("company_overview", &[]).await.json().await.unwrap();
-    if company.get("NoPartner").is_some() {
-        let fields = [
-            ("name", "Acme Ltd"),
-            ("website", ""),
-            ("address", ""),
-            ("country", ""),
-            ("phone", ""),
-            ("description", ""),
-        ];
-        assert_eq!(browser.call("save_company", &fields).await.status(), 200);
-    }
-    browser
-}
-
-pub(crate) async fn catalogue(browser: &Browser) -> (Vec<(i64, String)>, Vec<(i64, String)>) {
-    let options: Value = browser.call("registration_context", &[]).await.json().await.unwrap();
-    let list = |key: &str| {
-        options[key]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| (e["id"].as_i64().unwrap(), e["name"].as_str().unwrap().to_owned()))
-            .collect()
-    };
-    (list("products"), list("environments"))
-}
-
-/// Registers "Payments Hub" with both products in the named environments; returns its public id.
-pub(crate) async fn register(browser: &Browser, environments: &[&str]) -> String {
-    register_as(browser, "Payments Hub", "web", "authorization_code", environments).await
-}
-
-/// Registers an application with both products in the named environments; returns its public id.
-pub(crate) async fn register_as(
-    browser: &Browser,
-    name: &str,
-    app_type: &str,
-    auth_method: &str,
-    environments: &[&str],
-) -> String {
-    let (products, all_environments) = catalogue(browser).await;
-    let redirect_urls = if auth_method == "authorization_code" {
-        "https://acme.example/callback"
-    } else {
-        ""
-    };
-    let mut fields: Vec<(String, String)> = vec![
-        ("name".into(), name.into()),
-        ("app_type".into(), app_type.into()),
-        ("auth_method".into(), auth_method.into()),
-        ("description".into(), "Moves money".into()),
-        ("site_url".into(), "https://acme.example".into()),
-        ("redirect_urls".into(), redirect_urls.into()),
-    ];
-    fields.extend(products.iter().map(|(id, _)| ("products[]".to_owned(), id.to_string())));
-    fields.extend(
-        all_environments
-            .iter()
-            .filter(|(_, name)| environments.contains(&name.as_str()))
-            .map(|(id, _)| ("environments[]".to_owned(), id.to_string())),
-    );
-    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let response = browser.call("register_application", &borrowed).await;
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
-    let location = response.headers()["location"].to_str().unwrap().to_owned();
-    location
-        .trim_start_matches("/apis/")
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
-pub(crate) async fn details(browser: &Browser, public_id: &str) -> reqwest::Response {
-    browser.call("application_details", &[("public_id", public_id)]).await
-}
-
-/// Waits until the worker has provisioned every credential of the application.
-pub(crate) async fn provisioned(browser: &Browser, public_id: &str) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let app: Value = details(browser, public_id).await.json().await.unwrap();
-        if app["provisioning"] == false {
-            return app;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "provisioning did not finish in 15 s; last answer: {app}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-pub(crate) fn credential_id(app: &Value, environment: &str, product: &str) -> String {
-    app["credentials"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["environment"] == environment && c["product"] == product)
-        .unwrap_or_else(|| panic!("{product} in {environment}: {app}"))["credential"]["id"]
-        .as_i64()
-        .unwrap()
-        .to_string()
-}
 
 async fn start(backend: Backend) -> (TestApp, SmtpSink, Browser) {
     let smtp = SmtpSink::start().await;

@@ -2,8 +2,11 @@
 //! malformed headers, rate limits, usage counts and failure warnings, OAuth client credentials and
 //! introspection, failing closed, and the published contract.
 
-use crate::applications::{credential_id, developer, provisioned, register, register_as};
 use crate::on_both_databases;
+use crate::support::portal::{
+    catalogue_id, details, developer, gateway_token, provisioned, register, register_as, reveal, sandbox_key,
+    set_rate_limit,
+};
 use crate::support::smtp::SmtpSink;
 use crate::support::{Backend, Browser, TestApp, TestConfig, scalar, text, verified_user};
 use base64::Engine as _;
@@ -57,64 +60,6 @@ pub(crate) async fn fixture_with(config: TestConfig, smtp: SmtpSink) -> Fixture 
         owner,
         operator,
     }
-}
-
-/// The id of the environment or product called `name`, from the operator's overview.
-pub(crate) async fn catalogue_id(operator: &Browser, list: &str, name: &str) -> String {
-    let overview: Value = operator.call("admin_overview", &[]).await.json().await.unwrap();
-    overview[list]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["name"] == name)
-        .unwrap_or_else(|| panic!("{name} in {list}"))["id"]
-        .to_string()
-}
-
-/// Creates a gateway token for the environment called `environment`; returns the token.
-pub(crate) async fn gateway_token(operator: &Browser, environment: &str) -> String {
-    let environment_id = catalogue_id(operator, "environments", environment).await;
-    let fields = [("environment_id", environment_id.as_str()), ("name", "Edge gateway")];
-    let created: Value = operator
-        .call("create_gateway_token", &fields)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let token = created["secret"].as_str().unwrap().to_owned();
-    assert!(
-        token.starts_with(&format!("gt_{}_", environment.to_lowercase())),
-        "{token}"
-    );
-    token
-}
-
-pub(crate) struct Key {
-    pub application: String,
-    pub credential_id: String,
-    pub public_key: String,
-    pub secret: String,
-}
-
-/// Registers "Payments Hub" in the sandbox and reveals its Digital Banking secret.
-pub(crate) async fn sandbox_key(owner: &Browser) -> Key {
-    let application = register(owner, &["Sandbox"]).await;
-    let credential_id = credential_id(&provisioned(owner, &application).await, "Sandbox", "Digital Banking");
-    let revealed = reveal(owner, &credential_id, "").await;
-    Key {
-        application,
-        credential_id,
-        public_key: revealed["public_key"].as_str().unwrap().to_owned(),
-        secret: revealed["secret"].as_str().unwrap().to_owned(),
-    }
-}
-
-async fn reveal(owner: &Browser, id: &str, kind: &str) -> Value {
-    let response = owner
-        .call("reveal_secret", &[("credential_id", id), ("kind", kind)])
-        .await;
-    assert_eq!(response.status(), 200);
-    response.json().await.unwrap()
 }
 
 pub(crate) fn basic(user: &str, password: &str) -> String {
@@ -402,18 +347,11 @@ async fn over_the_limit_the_answer_is_429_with_retry_after(backend: Backend) {
     let f = fixture(backend).await;
     let token = gateway_token(&f.operator, "Sandbox").await;
     let key = sandbox_key(&f.owner).await;
-    let product = catalogue_id(&f.operator, "products", "Digital Banking").await;
-    let environment = catalogue_id(&f.operator, "environments", "Sandbox").await;
-    let set = async |limit: &str| {
-        let fields = [
-            ("product_id", product.as_str()),
-            ("environment_id", environment.as_str()),
-            ("requests_per_minute", limit),
-        ];
-        f.operator.call("save_rate_limit", &fields).await.status().as_u16()
-    };
+    let set = async |limit: &str| set_rate_limit(&f.operator, "Digital Banking", "Sandbox", limit).await;
     assert_eq!(set("0").await, 422);
     assert_eq!(set("lots").await, 422);
+    let product = catalogue_id(&f.operator, "products", "Digital Banking").await;
+    let environment = catalogue_id(&f.operator, "environments", "Sandbox").await;
     assert_eq!(
         f.owner
             .call(
@@ -592,11 +530,7 @@ async fn service_application(owner: &Browser) -> String {
 }
 
 pub(crate) async fn oauth_client(owner: &Browser, application: &str) -> (String, String, String) {
-    let details: Value = crate::applications::details(owner, application)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let details: Value = details(owner, application).await.json().await.unwrap();
     let clients = details["oauth_clients"].as_array().unwrap();
     assert_eq!(clients.len(), 1, "one client per environment: {details}");
     let row_id = clients[0]["id"].to_string();
@@ -664,7 +598,7 @@ async fn service_applications_get_oauth_clients_and_bearer_tokens(backend: Backe
     );
     // A web application with authorization code has no OAuth client.
     let web = register(&f.owner, &["Sandbox"]).await;
-    let web_details: Value = crate::applications::details(&f.owner, &web).await.json().await.unwrap();
+    let web_details: Value = details(&f.owner, &web).await.json().await.unwrap();
     assert_eq!(web_details["oauth_clients"].as_array().unwrap().len(), 0);
 
     // client_secret_basic.
@@ -809,11 +743,7 @@ async fn service_applications_get_oauth_clients_and_bearer_tokens(backend: Backe
     let member = developer(&f.app, &f.smtp, "Mel", "mel@acme.example").await;
     let reveal = [("credential_id", row_id.as_str()), ("kind", "oauth_client")];
     assert_eq!(member.call("reveal_secret", &reveal).await.status(), 404);
-    let member_view: Value = crate::applications::details(&member, &application)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let member_view: Value = details(&member, &application).await.json().await.unwrap();
     assert_eq!(
         member_view["oauth_clients"].as_array().unwrap().len(),
         0,
@@ -894,14 +824,10 @@ async fn two_instances_agree_on_revocations_and_share_one_rate_limit(backend: Ba
     assert_eq!(ready, 1, "one 'credentials ready' email");
 
     // One limit for both instances: 100 a minute, within 10 %.
-    let product = catalogue_id(&f.operator, "products", "Digital Banking").await;
-    let environment = catalogue_id(&f.operator, "environments", "Sandbox").await;
-    let fields = [
-        ("product_id", product.as_str()),
-        ("environment_id", environment.as_str()),
-        ("requests_per_minute", "100"),
-    ];
-    assert_eq!(f.operator.call("save_rate_limit", &fields).await.status(), 200);
+    assert_eq!(
+        set_rate_limit(&f.operator, "Digital Banking", "Sandbox", "100").await,
+        200
+    );
     tokio::time::sleep(PROPAGATION).await;
     wait_for_a_fresh_window(30).await;
     let headers = [("x-api-key", key.secret.as_str())];

@@ -2,6 +2,7 @@
 //! several instances deliver each message once. Also: shutdown drains in-flight requests.
 
 use crate::on_both_databases;
+use crate::support::process::ServerProcess;
 use crate::support::smtp::SmtpSink;
 use crate::support::{Backend, PASSWORD, TestApp, TestConfig, scalar};
 use sea_orm::ConnectionTrait;
@@ -117,38 +118,12 @@ async fn shutdown_finishes_requests_in_flight(backend: Backend) {
 async fn the_server_binary_exits_cleanly_on_sigterm() {
     let dir = std::env::temp_dir().join(format!("portico-sigterm-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
+    let database_url = format!("sqlite://{}/portico.sqlite3?mode=rwc", dir.display());
     let port = SmtpSink::unused_port().await;
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_portico"))
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}/portico.sqlite3?mode=rwc", dir.display()),
-        )
-        .env("PORTICO_OUTBOX_DIR", dir.join("outbox"))
-        .env("LEPTOS_OUTPUT_NAME", "portico")
-        .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-        .env("PORTICO_BASE_URL", format!("http://127.0.0.1:{port}"))
-        .spawn()
-        .expect("start the server binary");
-    let client = reqwest::Client::new();
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Ok(response) = client.get(format!("http://127.0.0.1:{port}/signin")).send().await {
-            assert_eq!(response.status(), 200);
-            break;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "the server came up");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let pid = child.id().expect("a running child").to_string();
-    let sent = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
-    assert!(sent.success());
-    let status = tokio::time::timeout(Duration::from_secs(15), child.wait())
-        .await
-        .expect("exits promptly")
-        .unwrap();
+    let server = ServerProcess::start(&database_url, &dir, port, &[]).await;
+    let page = reqwest::get(server.url("/signin")).await.unwrap();
+    assert_eq!(page.status(), 200);
+    let status = server.terminate().await;
     assert!(status.success(), "{status:?}");
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -1,8 +1,9 @@
 //! The Docs page's nginx `auth_request` configuration, run by a real nginx (Debian's package)
 //! between a consumer and a stub upstream, against a real Portico.
 
-use crate::gateway::{basic, fixture, gateway_token, sandbox_key};
+use crate::gateway::{basic, fixture};
 use crate::support::Backend;
+use crate::support::portal::{gateway_token, sandbox_key};
 use axum::http::HeaderMap;
 use serde_json::{Value, json};
 use std::time::Duration;

@@ -2,6 +2,8 @@
 //! database, a real SMTP listener on loopback, and HTTP clients that behave like browsers.
 #![allow(dead_code)]
 
+pub mod portal;
+pub mod process;
 pub mod smtp;
 
 use app::backend::AppState;
@@ -241,6 +243,11 @@ pub struct Browser {
 
 impl Browser {
     fn new(app: &TestApp) -> Self {
+        Self::at(app.address, &app.base_url)
+    }
+
+    /// A browser for the server listening on `address` whose base URL is `origin`.
+    pub fn at(address: SocketAddr, origin: &str) -> Self {
         let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
         let client = reqwest::Client::builder()
             .cookie_provider(jar.clone())
@@ -250,8 +257,8 @@ impl Browser {
             .expect("an HTTP client");
         Self {
             client,
-            origin: app.base_url.clone(),
-            address: app.address,
+            origin: origin.to_owned(),
+            address,
             jar,
         }
     }
