@@ -41,8 +41,8 @@ struct Options {
 fn options() -> Options {
     let mut options = Options {
         backend: Backend::Sqlite,
-        length: Duration::from_secs(5),
-        rounds: 3,
+        length: Duration::from_secs(3),
+        rounds: 5,
     };
     let mut args = std::env::args().skip(1);
     let number = |name: &str, value: Option<String>| -> u64 {
@@ -119,35 +119,58 @@ async fn seed(backend: Backend) -> Seeded {
     }
 }
 
-/// Runs every target once per round, in turn, after a warm-up, and returns each target's median
-/// throughput and median 99th percentile.
-async fn alternate(targets: &[(&Target, Load)], options: &Options) -> Vec<Report> {
+/// One target's runs, one per round.
+#[derive(Debug)]
+struct Series(Vec<Report>);
+
+impl Series {
+    /// Each figure's median over the rounds, for the table of measurements.
+    fn median(&self) -> Report {
+        let of = |value: &dyn Fn(&Report) -> f64| middle(self.0.iter().map(value).collect());
+        let seconds = |d: Duration| d.as_secs_f64();
+        Report {
+            requests_per_second: of(&|r| r.requests_per_second),
+            p99: Duration::from_secs_f64(of(&|r| seconds(r.p99))),
+            server_cpu_per_request: Duration::from_secs_f64(of(&|r| seconds(r.server_cpu_per_request))),
+            generator_cpu_per_request: Duration::from_secs_f64(of(&|r| seconds(r.generator_cpu_per_request))),
+        }
+    }
+}
+
+/// The median over rounds of `metric(a) ÷ metric(b)`, each round's two runs taken one after the
+/// other, so that a machine that speeds up or slows down during the benchmark moves both alike.
+fn ratio(a: &Series, b: &Series, metric: fn(&Report) -> f64) -> f64 {
+    middle(a.0.iter().zip(&b.0).map(|(a, b)| metric(a) / metric(b)).collect())
+}
+
+fn throughput(report: &Report) -> f64 {
+    report.requests_per_second
+}
+
+fn p99(report: &Report) -> f64 {
+    report.p99.as_secs_f64()
+}
+
+fn middle(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// Runs every target once per round, in turn, after a warm-up.
+async fn alternate(targets: &[(&Target, Load)], options: &Options) -> Vec<Series> {
     for (target, load) in targets {
         oha::run(target, *load, WARM_UP).await;
     }
-    let mut reports = vec![Vec::with_capacity(options.rounds); targets.len()];
+    let mut series: Vec<Series> = targets
+        .iter()
+        .map(|_| Series(Vec::with_capacity(options.rounds)))
+        .collect();
     for _ in 0..options.rounds {
-        for ((target, load), runs) in targets.iter().zip(&mut reports) {
-            runs.push(oha::run(target, *load, options.length).await);
+        for ((target, load), runs) in targets.iter().zip(&mut series) {
+            runs.0.push(oha::run(target, *load, options.length).await);
         }
     }
-    reports.iter().map(|runs| median(runs)).collect()
-}
-
-fn median(runs: &[Report]) -> Report {
-    let middle = |mut values: Vec<f64>| {
-        values.sort_by(f64::total_cmp);
-        values[values.len() / 2]
-    };
-    let middle_duration = |value: fn(&Report) -> Duration| {
-        Duration::from_secs_f64(middle(runs.iter().map(|r| value(r).as_secs_f64()).collect()))
-    };
-    Report {
-        requests_per_second: middle(runs.iter().map(|r| r.requests_per_second).collect()),
-        p99: middle_duration(|r| r.p99),
-        server_cpu_per_request: middle_duration(|r| r.server_cpu_per_request),
-        generator_cpu_per_request: middle_duration(|r| r.generator_cpu_per_request),
-    }
+    series
 }
 
 /// Signs the owner in from `CONCURRENT_SIGN_INS` fresh browsers at once, over and over, until
@@ -274,7 +297,7 @@ async fn main() {
     )
     .await
     .try_into()
-    .expect("three reports");
+    .expect("three series");
 
     eprintln!("throughput: usage recording on and off…");
     let [recorded, unrecorded] = alternate(
@@ -283,9 +306,9 @@ async fn main() {
     )
     .await
     .try_into()
-    .expect("two reports");
+    .expect("two series");
 
-    let half_rate = (constant_max.requests_per_second / 2.0).round().max(1.0) as u64;
+    let half_rate = (constant_max.median().requests_per_second / 2.0).round().max(1.0) as u64;
     eprintln!("latency at {half_rate} requests/s: constant and verify…");
     let [constant_fixed, valid_fixed] = alternate(
         &[
@@ -296,11 +319,11 @@ async fn main() {
     )
     .await
     .try_into()
-    .expect("two reports");
+    .expect("two series");
 
     // Password hashing takes whole cores by design; what must hold is that a gateway's ordinary
     // traffic keeps its latency beside it, so this runs at a tenth of the constant's maximum.
-    let light_rate = (constant_max.requests_per_second / 10.0).round().max(1.0) as u64;
+    let light_rate = (constant_max.median().requests_per_second / 10.0).round().max(1.0) as u64;
     eprintln!("latency at {light_rate} requests/s: verify idle and during {CONCURRENT_SIGN_INS} concurrent sign-ins…");
     let mut idle_runs = Vec::new();
     let mut busy_runs = Vec::new();
@@ -327,7 +350,7 @@ async fn main() {
         sign_ins += completed;
         busy_runs.push(report);
     }
-    let (verify_idle, verify_busy) = (median(&idle_runs), median(&busy_runs));
+    let (verify_idle, verify_busy) = (Series(idle_runs), Series(busy_runs));
 
     eprintln!("My APIs page and the same bytes as a static file…");
     let owner = recording.browser();
@@ -349,7 +372,7 @@ async fn main() {
     )
     .await
     .try_into()
-    .expect("two reports");
+    .expect("two series");
     let loaded_kib = recording.resident_kib().expect("the server's resident memory");
 
     recording.terminate().await;
@@ -359,27 +382,27 @@ async fn main() {
     let figures = [
         Figure {
             name: "verify throughput, valid key ÷ constant".into(),
-            ratio: valid_max.requests_per_second / constant_max.requests_per_second,
+            ratio: ratio(&valid_max, &constant_max, throughput),
             goal: Goal::AtLeast(0.75),
         },
         Figure {
             name: "verify throughput, unknown key ÷ constant".into(),
-            ratio: unknown_max.requests_per_second / constant_max.requests_per_second,
+            ratio: ratio(&unknown_max, &constant_max, throughput),
             goal: Goal::AtLeast(0.75),
         },
         Figure {
             name: "verify throughput, usage recording on ÷ off".into(),
-            ratio: recorded.requests_per_second / unrecorded.requests_per_second,
+            ratio: ratio(&recorded, &unrecorded, throughput),
             goal: Goal::AtLeast(0.95),
         },
         Figure {
             name: format!("verify p99 ÷ constant p99, both at {half_rate}/s"),
-            ratio: valid_fixed.p99.as_secs_f64() / constant_fixed.p99.as_secs_f64(),
+            ratio: ratio(&valid_fixed, &constant_fixed, p99),
             goal: Goal::AtMost(1.5),
         },
         Figure {
             name: format!("verify p99 during {CONCURRENT_SIGN_INS} concurrent sign-ins ÷ idle, at {light_rate}/s"),
-            ratio: verify_busy.p99.as_secs_f64() / verify_idle.p99.as_secs_f64(),
+            ratio: ratio(&verify_busy, &verify_idle, p99),
             goal: Goal::AtMost(2.0),
         },
         Figure {
@@ -387,7 +410,7 @@ async fn main() {
                 "My APIs page ({APPLICATIONS} applications × {} environments) ÷ static file",
                 ENVIRONMENTS.len()
             ),
-            ratio: rendered_max.requests_per_second / static_max.requests_per_second,
+            ratio: ratio(&rendered_max, &static_max, throughput),
             goal: Goal::AtLeast(0.2),
         },
     ];
@@ -412,7 +435,7 @@ async fn main() {
     );
     println!();
     println!(
-        "measurements behind the ratios (medians; the sign-in runs saw {:.1} sign-ins/s; the page is {} bytes)",
+        "measurements (medians of the rounds; each ratio above is the median of its rounds' ratios; the sign-in runs saw {:.1} sign-ins/s; the page is {} bytes)",
         sign_ins as f64 / storm_time.as_secs_f64(),
         page.len()
     );
@@ -435,6 +458,6 @@ async fn main() {
         ("My APIs page", "saturating", &rendered_max),
         ("My APIs page as a static file", "saturating", &static_max),
     ] {
-        println!("{}", row(label, load, report));
+        println!("{}", row(label, load, &report.median()));
     }
 }
