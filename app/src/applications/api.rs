@@ -275,7 +275,7 @@ pub async fn my_apis() -> Result<ApplicationList, AppError> {
         .map_err(fail)?;
     let ids: Vec<i64> = apps.iter().map(|a| a.id).collect();
     let owners = service::owners_of(&state.db, &ids).await.map_err(fail)?;
-    let credentials = service::credentials_of(&state.db, &ids).await.map_err(fail)?;
+    let credentials = service::credential_states_of(&state.db, &ids).await.map_err(fail)?;
     let (_, environments) = service::catalogue(&state.db).await.map_err(fail)?;
     let summaries = apps
         .into_iter()
@@ -285,8 +285,8 @@ pub async fn my_apis() -> Result<ApplicationList, AppError> {
                 .filter_map(|env| {
                     let states: Vec<&str> = credentials
                         .iter()
-                        .filter(|c| c.application_id == app.id && c.environment_id == env.id)
-                        .map(|c| c.state.as_str())
+                        .filter(|(application, environment, _)| *application == app.id && *environment == env.id)
+                        .map(|(_, _, state)| state.as_str())
                         .collect();
                     // The least advanced state speaks for the environment.
                     let state = ["queued", "awaiting_approval", "rejected", "issued"]

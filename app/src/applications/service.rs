@@ -259,6 +259,27 @@ pub async fn credentials_of(
         .await
 }
 
+/// The distinct (application, environment, state) triples of these applications' credentials that
+/// are not revoked: what the My APIs list shows, without loading each credential whole.
+pub async fn credential_states_of(
+    db: &impl ConnectionTrait,
+    application_ids: &[i64],
+) -> Result<Vec<(i64, i64, String)>, DbErr> {
+    credential::Entity::find()
+        .select_only()
+        .columns([
+            credential::Column::ApplicationId,
+            credential::Column::EnvironmentId,
+            credential::Column::State,
+        ])
+        .filter(credential::Column::ApplicationId.is_in(application_ids.iter().copied()))
+        .filter(credential::Column::State.ne(credential::REVOKED))
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await
+}
+
 /// How long a worker may hold a claimed job before another instance may take it over.
 const JOB_CLAIM_SECONDS: i64 = 60;
 

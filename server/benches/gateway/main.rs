@@ -34,6 +34,8 @@ const WARM_UP: Duration = Duration::from_secs(1);
 
 struct Options {
     backend: Backend,
+    /// Servers on CPU 0, oha on the others, so that the generator does not take the server's time.
+    pin: bool,
     length: Duration,
     rounds: usize,
 }
@@ -41,6 +43,7 @@ struct Options {
 fn options() -> Options {
     let mut options = Options {
         backend: Backend::Sqlite,
+        pin: false,
         length: Duration::from_secs(3),
         rounds: 5,
     };
@@ -54,11 +57,12 @@ fn options() -> Options {
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--postgres" => options.backend = Backend::Postgres,
+            "--pin" => options.pin = true,
             "--seconds" => options.length = Duration::from_secs(number("--seconds", args.next())),
             "--rounds" => options.rounds = number("--rounds", args.next()) as usize,
             // `cargo bench` passes this to every benchmark binary.
             "--bench" => {}
-            other => panic!("unknown option {other}: the options are --postgres, --seconds N, --rounds N"),
+            other => panic!("unknown option {other}: the options are --postgres, --pin, --seconds N, --rounds N"),
         }
     }
     options
@@ -258,8 +262,21 @@ async fn main() {
         ("PORTICO_RATE_LIMIT_PER_EMAIL", "1000000000"),
         ("PORTICO_RATE_LIMIT_PER_CLIENT", "1000000000"),
     ];
-    let recording = ServerProcess::start(&seeded.database_url, &work_dir, SmtpSink::unused_port().await, &common).await;
-    let not_recording = ServerProcess::start(
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let server_cpus = (options.pin && cores > 1).then_some("0");
+    if server_cpus.is_some() {
+        let _ = oha::CPUS.set(format!("1-{}", cores - 1));
+    }
+    let recording = ServerProcess::start_on_cpus(
+        server_cpus,
+        &seeded.database_url,
+        &work_dir,
+        SmtpSink::unused_port().await,
+        &common,
+    )
+    .await;
+    let not_recording = ServerProcess::start_on_cpus(
+        server_cpus,
         &seeded.database_url,
         &work_dir,
         SmtpSink::unused_port().await,
@@ -415,14 +432,21 @@ async fn main() {
         },
     ];
 
-    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let placement = match server_cpus {
+        Some(_) => "servers on CPU 0, oha on the others",
+        None => "servers and oha share every CPU",
+    };
     println!();
     println!(
-        "Portico gateway benchmark · {database} · {oha_version} · {cores} cores · medians of {} rounds of {} s",
+        "Portico gateway benchmark · {database} · {oha_version} · {cores} cores, {placement} · medians of {} rounds of {} s",
         options.rounds,
         options.length.as_secs()
     );
     println!();
+    if cfg!(debug_assertions) {
+        println!("An unoptimised build: these figures say nothing about Portico's speed (use `cargo bench`).");
+        println!();
+    }
     println!("{:<62} {:>6}  goal", "ratio", "figure");
     for figure in &figures {
         println!("{}", figure.line());

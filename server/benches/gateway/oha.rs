@@ -8,6 +8,9 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio::process::Command;
 
+/// The CPUs oha is confined to (`taskset` syntax), when the benchmark keeps it off the server's.
+pub static CPUS: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
 /// Connections kept open during a run: enough to keep two cores busy, few enough that oha's own
 /// bookkeeping stays small.
 const CONNECTIONS: &str = "32";
@@ -72,7 +75,14 @@ pub async fn version() -> Option<String> {
 /// Loads `target` for `length` and returns what oha measured; panics if any answer had another
 /// status than the target expects, or failed for another reason than the run ending.
 pub async fn run(target: &Target, load: Load, length: Duration) -> Report {
-    let mut command = Command::new("oha");
+    let mut command = match CPUS.get() {
+        Some(cpus) => {
+            let mut taskset = Command::new("taskset");
+            taskset.args(["-c", cpus, "oha"]);
+            taskset
+        }
+        None => Command::new("oha"),
+    };
     command
         .args(["--no-tui", "--output-format", "json", "-c", CONNECTIONS])
         .args(["-z", &format!("{}ms", length.as_millis())]);

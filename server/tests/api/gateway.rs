@@ -508,7 +508,16 @@ async fn owners_are_warned_once_about_a_burst_of_failures(backend: Backend) {
         );
     }
     let mail = f.smtp.wait_for("ada@acme.example", warned).await;
-    assert!(mail.text.contains("failed verification 8 times today"), "{}", mail.text);
+    // The warning goes out at the first usage flush that sees the threshold passed; a flush may
+    // land in the middle of the second batch, so the count it states is between 5 and 8.
+    let stated: u32 = mail
+        .text
+        .split("failed verification ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|count| count.parse().ok())
+        .unwrap_or_else(|| panic!("the warning states a count: {}", mail.text));
+    assert!((5..=8).contains(&stated), "{}", mail.text);
     assert!(mail.text.contains(&key.public_key));
     for _ in 0..10 {
         verify(&f.app, Some(&token), &[("authorization", &wrong)]).await;

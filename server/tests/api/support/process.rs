@@ -19,8 +19,28 @@ impl ServerProcess {
     /// Starts the binary on `port` against `database_url`, with its outbox under `data_dir` and
     /// `extra` on top of that configuration, and waits until it answers.
     pub async fn start(database_url: &str, data_dir: &Path, port: u16, extra: &[(&str, &str)]) -> Self {
+        Self::start_on_cpus(None, database_url, data_dir, port, extra).await
+    }
+
+    /// [`Self::start`], confined to the CPUs listed (`taskset` syntax, e.g. `0` or `0-3`) when given;
+    /// the server then sizes its threads to those CPUs.
+    pub async fn start_on_cpus(
+        cpus: Option<&str>,
+        database_url: &str,
+        data_dir: &Path,
+        port: u16,
+        extra: &[(&str, &str)],
+    ) -> Self {
         let base_url = format!("http://127.0.0.1:{port}");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_portico"));
+        let binary = env!("CARGO_BIN_EXE_portico");
+        let mut command = match cpus {
+            Some(cpus) => {
+                let mut taskset = Command::new("taskset");
+                taskset.args(["-c", cpus, binary]);
+                taskset
+            }
+            None => Command::new(binary),
+        };
         command
             .env("DATABASE_URL", database_url)
             .env("PORTICO_OUTBOX_DIR", data_dir.join("outbox"))
