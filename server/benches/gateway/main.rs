@@ -395,6 +395,15 @@ async fn main() {
     recording.terminate().await;
     not_recording.terminate().await;
     std::fs::remove_dir_all(&work_dir).ok();
+    // The seeded SQLite database lives in a folder of its own (PostgreSQL ones stay on the server).
+    if let Some(folder) = seeded
+        .database_url
+        .strip_prefix("sqlite://")
+        .and_then(|rest| rest.split('?').next())
+        .and_then(|file| std::path::Path::new(file).parent())
+    {
+        std::fs::remove_dir_all(folder).ok();
+    }
 
     let figures = [
         Figure {
