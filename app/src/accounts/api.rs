@@ -303,8 +303,11 @@ pub async fn take_form_flash(endpoint: String) -> Result<Option<FormFlash>, AppE
     use ssr::*;
     let session = session().await?;
     let key = format!("{}{endpoint}", crate::backend::sessions::FLASH_PREFIX);
-    session
-        .remove::<FormFlash>(&key)
-        .await
-        .map_err(|e| internal("flash read failed", e))
+    let read_failed = |e| internal("flash read failed", e);
+    // Removing marks the session changed, and a changed session is written to the database:
+    // only remove what is there, so that showing a form costs no write.
+    if session.get_value(&key).await.map_err(read_failed)?.is_none() {
+        return Ok(None);
+    }
+    session.remove::<FormFlash>(&key).await.map_err(read_failed)
 }

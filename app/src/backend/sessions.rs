@@ -21,6 +21,13 @@ pub const ABSOLUTE_LIFETIME_SECONDS: i64 = 12 * 60 * 60;
 /// ... and after 30 minutes without a request.
 pub const IDLE_LIFETIME_MINUTES: i64 = 30;
 
+/// When a signed-in request last moved the idle deadline. The session layer writes a session (and
+/// renews its expiry and cookie) only when its data changed, so a session read on every request
+/// would otherwise expire 30 minutes after sign-in however busy its user. Changing this value at
+/// most once a minute keeps the deadline sliding for one write a minute, not one per request.
+pub const TOUCHED_AT: &str = "touched_at";
+const TOUCH_INTERVAL_SECONDS: i64 = 60;
+
 #[derive(Clone, Debug)]
 pub struct DbSessionStore {
     db: DatabaseConnection,
@@ -132,15 +139,21 @@ pub async fn end_sessions_of_user(
 }
 
 /// The signed-in user's id, or `None`. Enforces the absolute lifetime: a session older than 12
-/// hours is flushed here, whatever its idle timer says.
+/// hours is flushed here, whatever its idle timer says. Keeps the idle lifetime sliding: see
+/// [`TOUCHED_AT`].
 pub async fn signed_in_user_id(session: &Session) -> Result<Option<i64>, tower_sessions::session::Error> {
     let Some(user_id) = session.get::<i64>(USER_ID).await? else {
         return Ok(None);
     };
+    let now = Utc::now().timestamp();
     let signed_in_at = session.get::<i64>(SIGNED_IN_AT).await?.unwrap_or(0);
-    if Utc::now().timestamp() - signed_in_at > ABSOLUTE_LIFETIME_SECONDS {
+    if now - signed_in_at > ABSOLUTE_LIFETIME_SECONDS {
         session.flush().await?;
         return Ok(None);
+    }
+    let touched_at = session.get::<i64>(TOUCHED_AT).await?.unwrap_or(signed_in_at);
+    if now - touched_at >= TOUCH_INTERVAL_SECONDS {
+        session.insert(TOUCHED_AT, now).await?;
     }
     Ok(Some(user_id))
 }

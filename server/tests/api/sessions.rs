@@ -2,7 +2,7 @@
 
 use crate::on_both_databases;
 use crate::support::smtp::SmtpSink;
-use crate::support::{Backend, PASSWORD, TestApp, TestConfig, verified_user};
+use crate::support::{Backend, PASSWORD, TestApp, TestConfig, scalar, verified_user};
 use sea_orm::ConnectionTrait;
 
 on_both_databases!(
@@ -11,6 +11,7 @@ on_both_databases!(
     signing_in_issues_a_new_session_id,
     signing_out_deletes_the_session_on_the_server,
     idle_and_absolute_lifetimes_end_a_session,
+    a_session_in_use_moves_its_idle_deadline_with_one_write_a_minute,
     a_session_made_on_one_instance_works_on_another,
 );
 
@@ -23,6 +24,29 @@ fn session_set_cookie(response: &reqwest::Response) -> String {
         .find(|v| v.starts_with("portico_session="))
         .expect("a session cookie is set")
         .to_owned()
+}
+
+/// Sets a session's stored deadline and the time a request last moved it.
+async fn age_session(app: &TestApp, id: &str, expires_at: i64, touched_at: i64) {
+    let data = app
+        .db
+        .query_one(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            format!("SELECT data FROM sessions WHERE id = '{id}'"),
+        ))
+        .await
+        .unwrap()
+        .expect("the session is stored")
+        .try_get::<String>("", "data")
+        .unwrap();
+    let mut data: serde_json::Value = serde_json::from_str(&data).unwrap();
+    data["touched_at"] = touched_at.into();
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE sessions SET data = '{data}', expires_at = {expires_at} WHERE id = '{id}'"
+        ))
+        .await
+        .unwrap();
 }
 
 async fn session_cookie_is_http_only_same_site_and_host_only(backend: Backend) {
@@ -164,4 +188,39 @@ async fn a_session_made_on_one_instance_works_on_another(backend: Backend) {
     assert!(!on_first.is_signed_in().await);
     first.stop().await;
     second.stop().await;
+}
+
+async fn a_session_in_use_moves_its_idle_deadline_with_one_write_a_minute(backend: Backend) {
+    let smtp = SmtpSink::start().await;
+    let app = TestApp::spawn(&TestConfig::new(backend, &smtp).await).await;
+    let ada = verified_user(&app, &smtp, "Ada", "ada@acme.example").await;
+    ada.sign_in("ada@acme.example", PASSWORD).await;
+    let id = ada.session_cookie().unwrap();
+    let stored_deadline = format!("SELECT expires_at FROM sessions WHERE id = '{id}'");
+    let now = chrono::Utc::now().timestamp();
+
+    // Twenty-nine minutes of reading pages, the last one a few seconds ago: the next page (one
+    // with a form, whose flash is read) writes nothing and renews no cookie.
+    age_session(&app, &id, now + 60, now - 5).await;
+    let response = ada.get("/profile").await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers().get_all("set-cookie").iter().next().is_none(),
+        "no cookie is renewed within the minute"
+    );
+    assert_eq!(scalar(&app, &stored_deadline).await, now + 60, "and nothing is written");
+
+    // A minute later the same page moves the deadline to 30 minutes from now, in the database
+    // and in the cookie, so a developer who keeps working is not signed out.
+    age_session(&app, &id, now + 60, now - 61).await;
+    let response = ada.get("/profile").await;
+    assert_eq!(response.status(), 200);
+    assert!(session_set_cookie(&response).contains("Max-Age=1800"));
+    let deadline = scalar(&app, &stored_deadline).await;
+    assert!(
+        (now + 1800..now + 1800 + 30).contains(&deadline),
+        "the deadline is 30 minutes after the last request: {deadline} - {now}"
+    );
+    assert!(ada.is_signed_in().await);
+    app.stop().await;
 }

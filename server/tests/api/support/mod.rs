@@ -135,6 +135,15 @@ fn log_buffer() -> &'static std::sync::Arc<std::sync::Mutex<Vec<u8>>> {
     BUFFER.get_or_init(Default::default)
 }
 
+/// Fails a test whose request got no answer, with the servers' latest log lines: a hang is
+/// otherwise only "operation timed out".
+fn no_answer(request: &str, error: reqwest::Error) -> ! {
+    let logs = captured_logs();
+    let lines: Vec<&str> = logs.lines().collect();
+    let tail = lines[lines.len().saturating_sub(300)..].join("\n");
+    panic!("{request}: {error}\n--- the last log lines of this test process ---\n{tail}")
+}
+
 /// A log writer that keeps a copy of every line (at every level, DEBUG included).
 #[derive(Clone)]
 struct CapturingWriter;
@@ -268,7 +277,8 @@ impl Browser {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client.get(self.url(path)).send().await.expect("GET")
+        let sent = self.client.get(self.url(path)).send().await;
+        sent.unwrap_or_else(|error| no_answer(&format!("GET {path}"), error))
     }
 
     pub async fn page(&self, path: &str) -> String {
@@ -287,7 +297,7 @@ impl Browser {
             .form(fields)
             .send()
             .await
-            .expect("POST")
+            .unwrap_or_else(|error| no_answer(&format!("POST /api/{endpoint}"), error))
     }
 
     /// Posts a form the way a browser without JavaScript does, from the page at `from`.
@@ -301,7 +311,7 @@ impl Browser {
             .form(fields)
             .send()
             .await
-            .expect("POST")
+            .unwrap_or_else(|error| no_answer(&format!("POST /api/{endpoint}"), error))
     }
 
     pub async fn sign_up(&self, name: &str, email: &str, password: &str) -> reqwest::Response {
