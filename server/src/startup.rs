@@ -7,6 +7,7 @@ use crate::{server_fns, workers};
 use app::backend::AppState;
 use app::backend::hashing::PasswordHasher;
 use app::backend::mail::Transport;
+use app::backend::request::RequestUser;
 use app::backend::sessions::{DbSessionStore, IDLE_LIFETIME_MINUTES};
 use app::backend::settings::Settings;
 use app::{App, shell};
@@ -161,7 +162,10 @@ fn router(state: AppState, leptos_options: LeptosOptions, session_store: DbSessi
             routes,
             {
                 let state = state.clone();
-                move || provide_context(state.clone())
+                move || {
+                    provide_context(state.clone());
+                    provide_context(RequestUser::default());
+                }
             },
             {
                 let options = leptos_options.clone();
@@ -171,7 +175,10 @@ fn router(state: AppState, leptos_options: LeptosOptions, session_store: DbSessi
         .fallback(leptos_axum::file_and_error_handler_with_context::<ServerState, _>(
             {
                 let state = state.clone();
-                move || provide_context(state.clone())
+                move || {
+                    provide_context(state.clone());
+                    provide_context(RequestUser::default());
+                }
             },
             shell,
         ))

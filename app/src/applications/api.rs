@@ -179,6 +179,15 @@ mod ssr {
         Ok((blocker, membership))
     }
 
+    /// How far provisioning has got: an environment's least advanced credential speaks for it.
+    pub fn progress(state: &str) -> usize {
+        use crate::backend::entities::credential::{AWAITING_APPROVAL, ISSUED, QUEUED, REJECTED};
+        [QUEUED, AWAITING_APPROVAL, REJECTED, ISSUED]
+            .iter()
+            .position(|known| *known == state)
+            .unwrap_or(0)
+    }
+
     pub fn date(at: chrono::DateTime<chrono::Utc>) -> String {
         at.format("%Y-%m-%d").to_string()
     }
@@ -275,29 +284,25 @@ pub async fn my_apis() -> Result<ApplicationList, AppError> {
         .map_err(fail)?;
     let ids: Vec<i64> = apps.iter().map(|a| a.id).collect();
     let owners = service::owners_of(&state.db, &ids).await.map_err(fail)?;
-    let credentials = service::credential_states_of(&state.db, &ids).await.map_err(fail)?;
-    let (_, environments) = service::catalogue(&state.db).await.map_err(fail)?;
+    let states = service::environment_states_of(&state.db, &ids).await.map_err(fail)?;
     let summaries = apps
         .into_iter()
         .map(|app| {
-            let environments = environments
-                .iter()
-                .filter_map(|env| {
-                    let states: Vec<&str> = credentials
-                        .iter()
-                        .filter(|(application, environment, _)| *application == app.id && *environment == env.id)
-                        .map(|(_, _, state)| state.as_str())
-                        .collect();
-                    // The least advanced state speaks for the environment.
-                    let state = ["queued", "awaiting_approval", "rejected", "issued"]
-                        .into_iter()
-                        .find(|s| states.contains(s))?;
-                    Some(EnvironmentState {
-                        environment: env.name.clone(),
-                        state: state.to_owned(),
-                    })
-                })
-                .collect();
+            let mut environments: Vec<EnvironmentState> = Vec::new();
+            // Rows come in display order, so one environment's states are side by side.
+            for (_, _, environment, state) in states.iter().filter(|(application, ..)| *application == app.id) {
+                match environments.last_mut() {
+                    Some(shown) if shown.environment == *environment => {
+                        if progress(state) < progress(&shown.state) {
+                            shown.state = state.clone();
+                        }
+                    }
+                    _ => environments.push(EnvironmentState {
+                        environment: environment.clone(),
+                        state: state.clone(),
+                    }),
+                }
+            }
             AppSummary {
                 owners: owners
                     .iter()

@@ -218,24 +218,17 @@ pub async fn find_in_partner(
         .ok_or(ApplicationError::NotFound)
 }
 
+/// The owners of these applications, each with the application it owns, earliest owner first.
 pub async fn owners_of(db: &impl ConnectionTrait, application_ids: &[i64]) -> Result<Vec<(i64, user::Model)>, DbErr> {
     let rows = application_owner::Entity::find()
+        .find_also_related(user::Entity)
         .filter(application_owner::Column::ApplicationId.is_in(application_ids.iter().copied()))
         .order_by_asc(application_owner::Column::AddedAt)
         .all(db)
         .await?;
-    let users = user::Entity::find()
-        .filter(user::Column::Id.is_in(rows.iter().map(|r| r.user_id)))
-        .all(db)
-        .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|row| {
-            users
-                .iter()
-                .find(|u| u.id == row.user_id)
-                .map(|u| (row.application_id, u.clone()))
-        })
+        .filter_map(|(row, user)| Some((row.application_id, user?)))
         .collect())
 }
 
@@ -259,22 +252,27 @@ pub async fn credentials_of(
         .await
 }
 
-/// The distinct (application, environment, state) triples of these applications' credentials that
-/// are not revoked: what the My APIs list shows, without loading each credential whole.
-pub async fn credential_states_of(
+/// The distinct (application, environment position, environment name, state) of these
+/// applications' credentials that are not revoked, in enabled environments, in the environments'
+/// display order: what the My APIs list shows, in one query and without loading each credential
+/// whole.
+pub async fn environment_states_of(
     db: &impl ConnectionTrait,
     application_ids: &[i64],
-) -> Result<Vec<(i64, i64, String)>, DbErr> {
+) -> Result<Vec<(i64, i32, String, String)>, DbErr> {
     credential::Entity::find()
         .select_only()
-        .columns([
-            credential::Column::ApplicationId,
-            credential::Column::EnvironmentId,
-            credential::Column::State,
-        ])
+        .column(credential::Column::ApplicationId)
+        .column(environment::Column::Position)
+        .column(environment::Column::Name)
+        .column(credential::Column::State)
+        .inner_join(environment::Entity)
         .filter(credential::Column::ApplicationId.is_in(application_ids.iter().copied()))
         .filter(credential::Column::State.ne(credential::REVOKED))
+        .filter(environment::Column::Enabled.eq(true))
         .distinct()
+        .order_by_asc(environment::Column::Position)
+        .order_by_asc(environment::Column::Name)
         .into_tuple()
         .all(db)
         .await

@@ -162,7 +162,20 @@ pub mod partner_member {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+    pub enum Relation {
+        #[sea_orm(
+            belongs_to = "super::partner::Entity",
+            from = "Column::PartnerId",
+            to = "super::partner::Column::Id"
+        )]
+        Partner,
+    }
+
+    impl Related<super::partner::Entity> for Entity {
+        fn to() -> RelationDef {
+            Relation::Partner.def()
+        }
+    }
 
     impl ActiveModelBehavior for ActiveModel {}
 }
@@ -315,7 +328,20 @@ pub mod application_owner {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+    pub enum Relation {
+        #[sea_orm(
+            belongs_to = "super::user::Entity",
+            from = "Column::UserId",
+            to = "super::user::Column::Id"
+        )]
+        User,
+    }
+
+    impl Related<super::user::Entity> for Entity {
+        fn to() -> RelationDef {
+            Relation::User.def()
+        }
+    }
 
     impl ActiveModelBehavior for ActiveModel {}
 }
@@ -360,7 +386,20 @@ pub mod credential {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+    pub enum Relation {
+        #[sea_orm(
+            belongs_to = "super::environment::Entity",
+            from = "Column::EnvironmentId",
+            to = "super::environment::Column::Id"
+        )]
+        Environment,
+    }
+
+    impl Related<super::environment::Entity> for Entity {
+        fn to() -> RelationDef {
+            Relation::Environment.def()
+        }
+    }
 
     impl ActiveModelBehavior for ActiveModel {}
 }

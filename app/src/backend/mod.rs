@@ -86,6 +86,7 @@ pub mod request {
     use crate::backend::entities::user;
     use crate::error::AppError;
     use sea_orm::EntityTrait;
+    use std::sync::Arc;
     use tower_sessions::Session;
 
     pub fn state() -> Result<AppState, AppError> {
@@ -99,8 +100,18 @@ pub mod request {
             .map_err(|e| internal("session layer missing", e))
     }
 
-    /// The signed-in user, read from the database on every call: a removed or changed account
-    /// takes effect on the next request, whatever the session says.
+    /// The signed-in user as this request first read it. Rendering a page runs several server
+    /// functions (the layout's `current_user` and the page's own), and each needs the user: they
+    /// share one read. A fresh one is provided for every request, so a removed or changed account
+    /// still takes effect on the next request.
+    #[derive(Clone, Debug, Default)]
+    pub struct RequestUser(Arc<tokio::sync::Mutex<Option<UserRead>>>);
+
+    /// A user id from the session, and what the database said about it.
+    type UserRead = (i64, Option<user::Model>);
+
+    /// The signed-in user, read from the database once per request (see [`RequestUser`]), never
+    /// from the session.
     pub async fn signed_in_user(state: &AppState, session: &Session) -> Result<Option<user::Model>, AppError> {
         let Some(user_id) = super::sessions::signed_in_user_id(session)
             .await
@@ -108,6 +119,15 @@ pub mod request {
         else {
             return Ok(None);
         };
+        let memo = leptos::prelude::use_context::<RequestUser>().unwrap_or_default();
+        // Held across the read, so that server functions rendering side by side wait for the
+        // first one's answer instead of each asking the database.
+        let mut read = memo.0.lock().await;
+        if let Some((id, user)) = read.as_ref()
+            && *id == user_id
+        {
+            return Ok(user.clone());
+        }
         let user = user::Entity::find_by_id(user_id)
             .one(&state.db)
             .await
@@ -115,6 +135,7 @@ pub mod request {
         if user.is_none() {
             session.flush().await.map_err(|e| internal("session flush failed", e))?;
         }
+        *read = Some((user_id, user.clone()));
         Ok(user)
     }
 

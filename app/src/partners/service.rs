@@ -92,17 +92,15 @@ pub fn domain_of(user: &user::Model) -> String {
 }
 
 pub async fn membership(db: &impl ConnectionTrait, user_id: i64) -> Result<Option<Membership>, DbErr> {
-    let Some(member) = partner_member::Entity::find()
+    let Some((member, partner)) = partner_member::Entity::find()
+        .find_also_related(partner::Entity)
         .filter(partner_member::Column::UserId.eq(user_id))
         .one(db)
         .await?
     else {
         return Ok(None);
     };
-    let partner = partner::Entity::find_by_id(member.partner_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound("partner of a membership".into()))?;
+    let partner = partner.ok_or_else(|| DbErr::RecordNotFound("partner of a membership".into()))?;
     Ok(Some(Membership { member, partner }))
 }
 

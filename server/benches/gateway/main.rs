@@ -4,7 +4,7 @@
 //! alternating rounds, so the machine's speed and its drift cancel out. It is not a test: the
 //! goals are printed beside the figures, never asserted.
 //!
-//! `cargo bench -p server --bench gateway [-- --postgres] [--seconds N] [--rounds N]`
+//! `cargo bench -p server --bench gateway [-- --postgres] [--pin] [--seconds N] [--rounds N] [--only gateway|page]`
 //!
 //! It needs `oha` on PATH (`.ci/bench` installs it and runs this). `--postgres` uses a fresh
 //! database on the server named by `PORTICO_TEST_POSTGRES_URL`, as the integration tests do.
@@ -38,6 +38,9 @@ struct Options {
     pin: bool,
     length: Duration,
     rounds: usize,
+    /// Which parts run: both by default; `--only gateway` or `--only page` while working on one.
+    gateway: bool,
+    page: bool,
 }
 
 fn options() -> Options {
@@ -46,6 +49,8 @@ fn options() -> Options {
         pin: false,
         length: Duration::from_secs(3),
         rounds: 5,
+        gateway: true,
+        page: true,
     };
     let mut args = std::env::args().skip(1);
     let number = |name: &str, value: Option<String>| -> u64 {
@@ -60,9 +65,16 @@ fn options() -> Options {
             "--pin" => options.pin = true,
             "--seconds" => options.length = Duration::from_secs(number("--seconds", args.next())),
             "--rounds" => options.rounds = number("--rounds", args.next()) as usize,
+            "--only" => match args.next().as_deref() {
+                Some("gateway") => options.page = false,
+                Some("page") => options.gateway = false,
+                _ => panic!("--only takes gateway or page"),
+            },
             // `cargo bench` passes this to every benchmark binary.
             "--bench" => {}
-            other => panic!("unknown option {other}: the options are --postgres, --pin, --seconds N, --rounds N"),
+            other => panic!(
+                "unknown option {other}: the options are --postgres, --pin, --seconds N, --rounds N, --only gateway|page"
+            ),
         }
     }
     options
@@ -286,110 +298,13 @@ async fn main() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle_kib = recording.resident_kib().expect("the server's resident memory");
 
-    // Every gateway request, the constant's included, carries the same headers, so that the
-    // ratios price what verification does rather than the bytes a gateway sends.
-    let gateway_request = |label, server: &ServerProcess, path, secret: &str, status| {
-        Target::new(label, server, path, status)
-            .header("x-portico-gateway-token", &seeded.gateway_token)
-            .header("x-api-key", secret)
-    };
-    let constant = gateway_request("constant", &recording, "/gateway/v1/health", &seeded.secret, 200);
-    let verify = |server: &ServerProcess, label, secret: &str, status| {
-        gateway_request(label, server, "/gateway/v1/verify", secret, status)
-    };
-    // Well-formed, with a valid checksum, so it gets past the format check to the lookup.
-    let unknown_secret = PlainSecret::generate(SecretKind::ApiSecret, "sandbox");
-    let valid = verify(&recording, "verify, valid key", &seeded.secret, 200);
-    let unknown = verify(&recording, "verify, unknown key", unknown_secret.expose(), 401);
-    let valid_unrecorded = verify(&not_recording, "verify, valid key, recording off", &seeded.secret, 200);
-
-    eprintln!("throughput: constant, valid key, unknown key…");
-    let [constant_max, valid_max, unknown_max] = alternate(
-        &[
-            (&constant, Load::Saturating),
-            (&valid, Load::Saturating),
-            (&unknown, Load::Saturating),
-        ],
-        &options,
-    )
-    .await
-    .try_into()
-    .expect("three series");
-
-    eprintln!("throughput: usage recording on and off…");
-    let [recorded, unrecorded] = alternate(
-        &[(&valid, Load::Saturating), (&valid_unrecorded, Load::Saturating)],
-        &options,
-    )
-    .await
-    .try_into()
-    .expect("two series");
-
-    let half_rate = (constant_max.median().requests_per_second / 2.0).round().max(1.0) as u64;
-    eprintln!("latency at {half_rate} requests/s: constant and verify…");
-    let [constant_fixed, valid_fixed] = alternate(
-        &[
-            (&constant, Load::FixedRate(half_rate)),
-            (&valid, Load::FixedRate(half_rate)),
-        ],
-        &options,
-    )
-    .await
-    .try_into()
-    .expect("two series");
-
-    // Password hashing takes whole cores by design; what must hold is that a gateway's ordinary
-    // traffic keeps its latency beside it, so this runs at a tenth of the constant's maximum.
-    let light_rate = (constant_max.median().requests_per_second / 10.0).round().max(1.0) as u64;
-    eprintln!("latency at {light_rate} requests/s: verify idle and during {CONCURRENT_SIGN_INS} concurrent sign-ins…");
-    let mut idle_runs = Vec::new();
-    let mut busy_runs = Vec::new();
-    let mut sign_ins = 0;
-    let mut storm_time = Duration::ZERO;
-    oha::run(&valid, Load::FixedRate(light_rate), WARM_UP).await;
-    for _ in 0..options.rounds {
-        idle_runs.push(oha::run(&valid, Load::FixedRate(light_rate), options.length).await);
-        let (stop, stopped) = watch::channel(false);
-        let started = Instant::now();
-        let storm = {
-            let recording = &recording;
-            async move { sign_in_storm(recording, stopped).await }
-        };
-        let measured = async {
-            // Let every sign-in be underway before measuring.
-            tokio::time::sleep(Duration::from_millis(500)).await;
-            let report = oha::run(&valid, Load::FixedRate(light_rate), options.length).await;
-            let _ = stop.send(true);
-            report
-        };
-        let (completed, report) = tokio::join!(storm, measured);
-        storm_time += started.elapsed();
-        sign_ins += completed;
-        busy_runs.push(report);
+    let mut findings = Findings::default();
+    if options.gateway {
+        gateway_part(&seeded, &recording, &not_recording, &options, &mut findings).await;
     }
-    let (verify_idle, verify_busy) = (Series(idle_runs), Series(busy_runs));
-
-    eprintln!("My APIs page and the same bytes as a static file…");
-    let owner = recording.browser();
-    owner.set_session_cookie(&seeded.session);
-    let page = owner.page("/apis").await;
-    for n in 1..=APPLICATIONS {
-        assert!(
-            page.contains(&format!("Application {n:02}")),
-            "the My APIs page lists application {n}"
-        );
+    if options.page {
+        page_part(&seeded, &recording, &site_root, &options, &mut findings).await;
     }
-    std::fs::write(site_root.join("my-apis.html"), &page).expect("write the static copy");
-    let rendered = Target::new("My APIs page", &recording, "/apis", 200)
-        .header("cookie", &format!("portico_session={}", seeded.session));
-    let static_copy = Target::new("My APIs page as a static file", &recording, "/my-apis.html", 200);
-    let [rendered_max, static_max] = alternate(
-        &[(&rendered, Load::Saturating), (&static_copy, Load::Saturating)],
-        &options,
-    )
-    .await
-    .try_into()
-    .expect("two series");
     let loaded_kib = recording.resident_kib().expect("the server's resident memory");
 
     recording.terminate().await;
@@ -404,42 +319,6 @@ async fn main() {
     {
         std::fs::remove_dir_all(folder).ok();
     }
-
-    let figures = [
-        Figure {
-            name: "verify throughput, valid key ÷ constant".into(),
-            ratio: ratio(&valid_max, &constant_max, throughput),
-            goal: Goal::AtLeast(0.75),
-        },
-        Figure {
-            name: "verify throughput, unknown key ÷ constant".into(),
-            ratio: ratio(&unknown_max, &constant_max, throughput),
-            goal: Goal::AtLeast(0.75),
-        },
-        Figure {
-            name: "verify throughput, usage recording on ÷ off".into(),
-            ratio: ratio(&recorded, &unrecorded, throughput),
-            goal: Goal::AtLeast(0.95),
-        },
-        Figure {
-            name: format!("verify p99 ÷ constant p99, both at {half_rate}/s"),
-            ratio: ratio(&valid_fixed, &constant_fixed, p99),
-            goal: Goal::AtMost(1.5),
-        },
-        Figure {
-            name: format!("verify p99 during {CONCURRENT_SIGN_INS} concurrent sign-ins ÷ idle, at {light_rate}/s"),
-            ratio: ratio(&verify_busy, &verify_idle, p99),
-            goal: Goal::AtMost(2.0),
-        },
-        Figure {
-            name: format!(
-                "My APIs page ({APPLICATIONS} applications × {} environments) ÷ static file",
-                ENVIRONMENTS.len()
-            ),
-            ratio: ratio(&rendered_max, &static_max, throughput),
-            goal: Goal::AtLeast(0.2),
-        },
-    ];
 
     let placement = match server_cpus {
         Some(_) => "servers on CPU 0, oha on the others",
@@ -457,7 +336,7 @@ async fn main() {
         println!();
     }
     println!("{:<62} {:>6}  goal", "ratio", "figure");
-    for figure in &figures {
+    for figure in &findings.figures {
         println!("{}", figure.line());
     }
     println!();
@@ -468,17 +347,166 @@ async fn main() {
     );
     println!();
     println!(
-        "measurements (medians of the rounds; each ratio above is the median of its rounds' ratios; the sign-in runs saw {:.1} sign-ins/s; the page is {} bytes)",
-        sign_ins as f64 / storm_time.as_secs_f64(),
-        page.len()
+        "measurements (medians of the rounds; each ratio above is the median of its rounds' ratios{})",
+        findings
+            .remarks
+            .iter()
+            .map(|remark| format!("; {remark}"))
+            .collect::<String>()
     );
     println!(
         "{:<48} {:>11} {:>10} {:>12} {:>12}",
         "", "requests/s", "p99", "server CPU", "oha CPU"
     );
+    for (label, load, report) in &findings.rows {
+        println!("{}", row(label, load, report));
+    }
+}
+
+/// What the parts of a run found: ratios against their goals, the measurements behind them, and
+/// remarks for the table's heading.
+#[derive(Default)]
+struct Findings {
+    figures: Vec<Figure>,
+    rows: Vec<(String, String, Report)>,
+    remarks: Vec<String>,
+}
+
+impl Findings {
+    fn figure(&mut self, name: impl Into<String>, ratio: f64, goal: Goal) {
+        self.figures.push(Figure {
+            name: name.into(),
+            ratio,
+            goal,
+        });
+    }
+
+    fn row(&mut self, label: &str, load: &str, series: &Series) {
+        self.rows.push((label.to_owned(), load.to_owned(), series.median()));
+    }
+}
+
+/// Verification against the constant: throughput, usage recording, latency at a fixed rate, and
+/// latency beside a crowd signing in.
+async fn gateway_part(
+    seeded: &Seeded,
+    recording: &ServerProcess,
+    not_recording: &ServerProcess,
+    options: &Options,
+    findings: &mut Findings,
+) {
+    // Every gateway request, the constant's included, carries the same headers, so that the
+    // ratios price what verification does rather than the bytes a gateway sends.
+    let gateway_request = |label, server: &ServerProcess, path, secret: &str, status| {
+        Target::new(label, server, path, status)
+            .header("x-portico-gateway-token", &seeded.gateway_token)
+            .header("x-api-key", secret)
+    };
+    let constant = gateway_request("constant", recording, "/gateway/v1/health", &seeded.secret, 200);
+    let verify = |server: &ServerProcess, label, secret: &str, status| {
+        gateway_request(label, server, "/gateway/v1/verify", secret, status)
+    };
+    // Well-formed, with a valid checksum, so it gets past the format check to the lookup.
+    let unknown_secret = PlainSecret::generate(SecretKind::ApiSecret, "sandbox");
+    let valid = verify(recording, "verify, valid key", &seeded.secret, 200);
+    let unknown = verify(recording, "verify, unknown key", unknown_secret.expose(), 401);
+    let valid_unrecorded = verify(not_recording, "verify, valid key, recording off", &seeded.secret, 200);
+
+    eprintln!("throughput: constant, valid key, unknown key…");
+    let [constant_max, valid_max, unknown_max] = alternate(
+        &[
+            (&constant, Load::Saturating),
+            (&valid, Load::Saturating),
+            (&unknown, Load::Saturating),
+        ],
+        options,
+    )
+    .await
+    .try_into()
+    .expect("three series");
+    findings.figure(
+        "verify throughput, valid key ÷ constant",
+        ratio(&valid_max, &constant_max, throughput),
+        Goal::AtLeast(0.75),
+    );
+    findings.figure(
+        "verify throughput, unknown key ÷ constant",
+        ratio(&unknown_max, &constant_max, throughput),
+        Goal::AtLeast(0.75),
+    );
+
+    eprintln!("throughput: usage recording on and off…");
+    let [recorded, unrecorded] = alternate(
+        &[(&valid, Load::Saturating), (&valid_unrecorded, Load::Saturating)],
+        options,
+    )
+    .await
+    .try_into()
+    .expect("two series");
+    findings.figure(
+        "verify throughput, usage recording on ÷ off",
+        ratio(&recorded, &unrecorded, throughput),
+        Goal::AtLeast(0.95),
+    );
+
+    let half_rate = (constant_max.median().requests_per_second / 2.0).round().max(1.0) as u64;
+    eprintln!("latency at {half_rate} requests/s: constant and verify…");
+    let [constant_fixed, valid_fixed] = alternate(
+        &[
+            (&constant, Load::FixedRate(half_rate)),
+            (&valid, Load::FixedRate(half_rate)),
+        ],
+        options,
+    )
+    .await
+    .try_into()
+    .expect("two series");
+    findings.figure(
+        format!("verify p99 ÷ constant p99, both at {half_rate}/s"),
+        ratio(&valid_fixed, &constant_fixed, p99),
+        Goal::AtMost(1.5),
+    );
+
+    // Password hashing takes whole cores by design; what must hold is that a gateway's ordinary
+    // traffic keeps its latency beside it, so this runs at a tenth of the constant's maximum.
+    let light_rate = (constant_max.median().requests_per_second / 10.0).round().max(1.0) as u64;
+    eprintln!("latency at {light_rate} requests/s: verify idle and during {CONCURRENT_SIGN_INS} concurrent sign-ins…");
+    let mut idle_runs = Vec::new();
+    let mut busy_runs = Vec::new();
+    let mut sign_ins = 0;
+    let mut storm_time = Duration::ZERO;
+    oha::run(&valid, Load::FixedRate(light_rate), WARM_UP).await;
+    for _ in 0..options.rounds {
+        idle_runs.push(oha::run(&valid, Load::FixedRate(light_rate), options.length).await);
+        let (stop, stopped) = watch::channel(false);
+        let started = Instant::now();
+        let storm = sign_in_storm(recording, stopped);
+        let measured = async {
+            // Let every sign-in be underway before measuring.
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let report = oha::run(&valid, Load::FixedRate(light_rate), options.length).await;
+            let _ = stop.send(true);
+            report
+        };
+        let (completed, report) = tokio::join!(storm, measured);
+        storm_time += started.elapsed();
+        sign_ins += completed;
+        busy_runs.push(report);
+    }
+    let (verify_idle, verify_busy) = (Series(idle_runs), Series(busy_runs));
+    findings.figure(
+        format!("verify p99 during {CONCURRENT_SIGN_INS} concurrent sign-ins ÷ idle, at {light_rate}/s"),
+        ratio(&verify_busy, &verify_idle, p99),
+        Goal::AtMost(2.0),
+    );
+    findings.remarks.push(format!(
+        "the sign-in runs saw {:.1} sign-ins/s",
+        sign_ins as f64 / storm_time.as_secs_f64()
+    ));
+
     let fixed = format!("at {half_rate}/s");
     let light = format!("at {light_rate}/s");
-    for (label, load, report) in [
+    for (label, load, series) in [
         ("constant", "saturating", &constant_max),
         ("verify, valid key", "saturating", &valid_max),
         ("verify, unknown key", "saturating", &unknown_max),
@@ -488,9 +516,49 @@ async fn main() {
         ("verify, valid key", fixed.as_str(), &valid_fixed),
         ("verify, idle", light.as_str(), &verify_idle),
         ("verify, during sign-ins", light.as_str(), &verify_busy),
-        ("My APIs page", "saturating", &rendered_max),
-        ("My APIs page as a static file", "saturating", &static_max),
     ] {
-        println!("{}", row(label, load, &report.median()));
+        findings.row(label, load, series);
     }
+}
+
+/// The owner's My APIs page, rendered, against the same bytes served as a static file.
+async fn page_part(
+    seeded: &Seeded,
+    recording: &ServerProcess,
+    site_root: &std::path::Path,
+    options: &Options,
+    findings: &mut Findings,
+) {
+    eprintln!("My APIs page and the same bytes as a static file…");
+    let owner = recording.browser();
+    owner.set_session_cookie(&seeded.session);
+    let page = owner.page("/apis").await;
+    for n in 1..=APPLICATIONS {
+        assert!(
+            page.contains(&format!("Application {n:02}")),
+            "the My APIs page lists application {n}"
+        );
+    }
+    std::fs::write(site_root.join("my-apis.html"), &page).expect("write the static copy");
+    let rendered = Target::new("My APIs page", recording, "/apis", 200)
+        .header("cookie", &format!("portico_session={}", seeded.session));
+    let static_copy = Target::new("My APIs page as a static file", recording, "/my-apis.html", 200);
+    let [rendered_max, static_max] = alternate(
+        &[(&rendered, Load::Saturating), (&static_copy, Load::Saturating)],
+        options,
+    )
+    .await
+    .try_into()
+    .expect("two series");
+    findings.figure(
+        format!(
+            "My APIs page ({APPLICATIONS} applications × {} environments) ÷ static file",
+            ENVIRONMENTS.len()
+        ),
+        ratio(&rendered_max, &static_max, throughput),
+        Goal::AtLeast(0.2),
+    );
+    findings.remarks.push(format!("the page is {} bytes", page.len()));
+    findings.row("My APIs page", "saturating", &rendered_max);
+    findings.row("My APIs page as a static file", "saturating", &static_max);
 }

@@ -70,6 +70,15 @@ async fn registering_provisions_credentials_and_production_waits_for_approval(ba
     let list: Value = owner.call("my_apis", &[]).await.json().await.unwrap();
     assert_eq!(list["apps"][0]["name"], "Payments Hub");
     assert_eq!(list["apps"][0]["owners"][0], "Ada");
+    assert_eq!(
+        list["apps"][0]["environments"],
+        serde_json::json!([
+            {"environment": "Sandbox", "state": "issued"},
+            {"environment": "Development", "state": "issued"},
+            {"environment": "Production", "state": "awaiting_approval"},
+        ]),
+        "each environment once, in display order, with its credentials' state"
+    );
     assert!(
         owner
             .page(&format!("/apis/{public_id}"))
