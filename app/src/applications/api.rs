@@ -156,13 +156,26 @@ mod ssr {
         state: &crate::backend::AppState,
         user: &crate::backend::entities::user::Model,
     ) -> Result<(Option<String>, Option<crate::partners::service::Membership>), AppError> {
-        let complete = user.terms_version.as_deref() == Some(state.settings.terms_version.as_str());
         let membership = crate::partners::service::membership(&state.db, user.id)
             .await
             .map_err(|e| internal("membership lookup failed", e))?
             .filter(|m| m.member.is_active());
+        let blocker = account_blocker(state, user).or_else(|| {
+            membership
+                .is_none()
+                .then(|| "Set up or join your company on the Company page before you register applications.".to_owned())
+        });
+        Ok((blocker, membership))
+    }
+
+    /// What in the user's own account stands in the way of registering, before membership is asked.
+    pub fn account_blocker(
+        state: &crate::backend::AppState,
+        user: &crate::backend::entities::user::Model,
+    ) -> Option<String> {
+        let complete = user.terms_version.as_deref() == Some(state.settings.terms_version.as_str());
         let domain = crate::partners::service::domain_of(user);
-        let blocker = if !complete {
+        if !complete {
             Some(
                 "Complete your profile (your name and acceptance of the terms) before you register applications."
                     .to_owned(),
@@ -171,12 +184,9 @@ mod ssr {
             Some(format!(
                 "{domain} is a public email provider. Sign up with your company address to register applications."
             ))
-        } else if membership.is_none() {
-            Some("Set up or join your company on the Company page before you register applications.".to_owned())
         } else {
             None
-        };
-        Ok((blocker, membership))
+        }
     }
 
     /// How far provisioning has got: an environment's least advanced credential speaks for it.
@@ -271,19 +281,21 @@ pub async fn register_application(
 pub async fn my_apis() -> Result<ApplicationList, AppError> {
     use ssr::*;
     let (state, _, user) = signed_in().await?;
-    let (blocker, membership) = registration_blocker(&state, &user).await?;
-    let Some(membership) = membership else {
+    let fail = |e| internal("application list failed", e);
+    // The list is read through the user's active membership, so a member with applications
+    // costs no separate membership read; only an empty list needs to find out why.
+    let apps = service::application_list_of_member(&state.db, user.id)
+        .await
+        .map_err(fail)?;
+    if apps.is_empty() {
+        let (blocker, _) = registration_blocker(&state, &user).await?;
         return Ok(ApplicationList {
             apps: Vec::new(),
             blocker,
         });
-    };
-    let fail = |e| internal("application list failed", e);
-    let apps = service::applications_of(&state.db, membership.partner.id)
-        .await
-        .map_err(fail)?;
+    }
+    let blocker = account_blocker(&state, &user);
     let ids: Vec<i64> = apps.iter().map(|a| a.id).collect();
-    let owners = service::owners_of(&state.db, &ids).await.map_err(fail)?;
     let states = service::environment_states_of(&state.db, &ids).await.map_err(fail)?;
     let summaries = apps
         .into_iter()
@@ -304,11 +316,7 @@ pub async fn my_apis() -> Result<ApplicationList, AppError> {
                 }
             }
             AppSummary {
-                owners: owners
-                    .iter()
-                    .filter(|(id, _)| *id == app.id)
-                    .map(|(_, u)| u.full_name.clone())
-                    .collect(),
+                owners: app.owners,
                 public_id: app.public_id,
                 name: app.name,
                 app_type: app.app_type,

@@ -61,7 +61,7 @@ pub fn MyApisPage() -> impl IntoView {
                                         <tbody>
                                             {apis.apps.into_iter().map(|app| view! {
                                                 <tr>
-                                                    <td data-label="Application"><A href=format!("/apis/{}", app.public_id)>{app.name.clone()}</A></td>
+                                                    <td data-label="Application"><a href=format!("/apis/{}", app.public_id)>{app.name.clone()}</a></td>
                                                     <td data-label="Type">{type_label(&app.app_type)}</td>
                                                     <td data-label="Environments">
                                                         <ul class="chips">

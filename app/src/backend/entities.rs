@@ -309,7 +309,16 @@ pub mod application {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {}
+    pub enum Relation {
+        #[sea_orm(has_many = "super::application_owner::Entity")]
+        Owners,
+    }
+
+    impl Related<super::application_owner::Entity> for Entity {
+        fn to() -> RelationDef {
+            Relation::Owners.def()
+        }
+    }
 
     impl ActiveModelBehavior for ActiveModel {}
 }
@@ -335,11 +344,23 @@ pub mod application_owner {
             to = "super::user::Column::Id"
         )]
         User,
+        #[sea_orm(
+            belongs_to = "super::application::Entity",
+            from = "Column::ApplicationId",
+            to = "super::application::Column::Id"
+        )]
+        Application,
     }
 
     impl Related<super::user::Entity> for Entity {
         fn to() -> RelationDef {
             Relation::User.def()
+        }
+    }
+
+    impl Related<super::application::Entity> for Entity {
+        fn to() -> RelationDef {
+            Relation::Application.def()
         }
     }
 

@@ -37,7 +37,12 @@ pub async fn connect(settings: &Settings) -> Result<DatabaseConnection, sea_orm:
         std::fs::create_dir_all(folder).map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
     }
     let mut options = ConnectOptions::new(url.to_owned());
+    // A pooled SQLite connection is a handle on a local file: it cannot have been dropped by a
+    // server, so pinging it before every query (a round trip to its worker thread, as long as the
+    // query itself) buys nothing. PostgreSQL connections keep the check.
+    let sqlite = url.starts_with("sqlite:");
     options
+        .test_before_acquire(!sqlite)
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false)

@@ -167,6 +167,20 @@ async fn registration_enforces_every_rule(backend: Backend) {
         "{answer:?}"
     );
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM applications").await, 2);
+
+    // My APIs gives them the same reasons. Bob, a member by his verified domain, sees the
+    // company's applications beside his; Gail belongs to no company and sees none.
+    for (browser, reason, listed) in [
+        (&fresh, "Complete your profile", 2),
+        (&gmail, "public email provider", 0),
+    ] {
+        let list: Value = browser.call("my_apis", &[]).await.json().await.unwrap();
+        assert_eq!(list["apps"].as_array().unwrap().len(), listed, "{list}");
+        assert!(list["blocker"].as_str().unwrap().contains(reason), "{list}");
+    }
+    let list: Value = owner.call("my_apis", &[]).await.json().await.unwrap();
+    assert_eq!(list["apps"].as_array().unwrap().len(), 2);
+    assert!(list["blocker"].is_null(), "{list}");
     app.stop().await;
 }
 
