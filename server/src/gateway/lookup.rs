@@ -3,12 +3,13 @@
 //! secret, and shared (`Arc`) so that answering from the memo copies nothing.
 
 use super::cache::Memo;
+use super::verify::PreparedAnswer;
 use app::backend::entities::{
     access_token, application, credential, environment, gateway_token, oauth_client, partner, product, rate_limit_rule,
 };
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 #[derive(Debug, Clone)]
 pub struct GatewayIdentity {
@@ -47,6 +48,9 @@ pub struct KeyRecord {
     pub grace_until: Option<DateTime<Utc>>,
     pub application: ApplicationFacts,
     pub partner: PartnerFacts,
+    /// The valid answer for this credential, made by the first call that needs it and shared by
+    /// every call the memo serves.
+    pub answer: OnceLock<PreparedAnswer>,
 }
 
 #[derive(Debug, Clone)]
@@ -182,6 +186,7 @@ impl Lookups {
             grace_until: (!is_current).then(|| credential.previous_secret_expires_at.unwrap_or(DateTime::UNIX_EPOCH)),
             application,
             partner,
+            answer: OnceLock::new(),
         }))
     }
 

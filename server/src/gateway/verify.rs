@@ -103,15 +103,16 @@ async fn verify_key(
         Ok(quota) => quota,
         Err(limited) => return Ok(limited),
     };
-    let answer = Valid::new(
-        &record.environment,
-        &record.product,
-        &record.application,
-        &record.partner,
-        &record.public_key,
-        quota,
-    );
-    Ok(answer.into_response())
+    let answer = record.answer.get_or_init(|| {
+        PreparedAnswer::new(
+            &record.environment,
+            &record.product,
+            &record.application,
+            &record.partner,
+            &record.public_key,
+        )
+    });
+    Ok(answer.respond(quota))
 }
 
 /// Refuses a secret as INVALID. A wrong secret sent with a real public key counts as a failure of
@@ -174,15 +175,16 @@ async fn verify_bearer(
         Err(limited) => return Ok(limited),
     };
     let scope = usable_scope(&record);
-    let answer = Valid::new(
+    // A token's scope can narrow from one call to the next (a product switched off), so its
+    // answer is prepared per call.
+    let answer = PreparedAnswer::new(
         &record.environment,
         &scope,
         &record.application,
         &record.partner,
         &record.client_id,
-        quota,
     );
-    Ok(answer.into_response())
+    Ok(answer.respond(quota))
 }
 
 /// The products an access token still covers, space-separated as in its scope.
@@ -261,16 +263,25 @@ fn refused(refusal: Refusal) -> Response {
 }
 
 /// What a 200 says, in the body and, for nginx `auth_request`, in headers. This is the answer a
-/// gateway waits for on every call, so it is written straight from borrowed fields.
+/// gateway waits for on every call: everything but the rate limit is the same for every call
+/// with one credential, so it is prepared once per memoised lookup (see
+/// [`KeyRecord::answer`](super::lookup::KeyRecord)) and each call only appends its quota.
+#[derive(Debug, Clone)]
+pub struct PreparedAnswer {
+    /// The JSON body up to the `rate_limit` value: `{"valid":true,…,"rate_limit":`.
+    body_prefix: Vec<u8>,
+    /// `X-Portico-Application`, `-Partner`, `-Product`, `-Environment`, where valid as headers.
+    identity_headers: Vec<(HeaderName, HeaderValue)>,
+}
+
 #[derive(serde::Serialize)]
-struct Valid<'a> {
+struct ValidFacts<'a> {
     valid: bool,
     environment: &'a str,
     product: &'a str,
     application: ApplicationBody<'a>,
     partner: PartnerBody<'a>,
     credential: CredentialBody<'a>,
-    rate_limit: Quota,
 }
 
 #[derive(serde::Serialize)]
@@ -299,16 +310,15 @@ const X_RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit
 const X_RATELIMIT_REMAINING: HeaderName = HeaderName::from_static("x-ratelimit-remaining");
 const X_RATELIMIT_RESET: HeaderName = HeaderName::from_static("x-ratelimit-reset");
 
-impl<'a> Valid<'a> {
-    fn new(
-        environment: &'a str,
-        product: &'a str,
-        application: &'a ApplicationFacts,
-        partner: &'a PartnerFacts,
-        public_key: &'a str,
-        quota: Quota,
+impl PreparedAnswer {
+    pub fn new(
+        environment: &str,
+        product: &str,
+        application: &ApplicationFacts,
+        partner: &PartnerFacts,
+        public_key: &str,
     ) -> Self {
-        Self {
+        let facts = ValidFacts {
             valid: true,
             environment,
             product,
@@ -322,36 +332,46 @@ impl<'a> Valid<'a> {
                 name: &partner.name,
             },
             credential: CredentialBody { public_key },
-            rate_limit: quota,
+        };
+        // Serialising borrowed strings and integers into memory cannot fail.
+        let mut body_prefix = serde_json::to_vec(&facts).unwrap_or_default();
+        // Reopen the object for the one field that changes per call.
+        body_prefix.pop();
+        body_prefix.extend_from_slice(br#","rate_limit":"#);
+        // Identifiers only: slugs, public ids and punycode domains are plain ASCII. Names are
+        // free text and stay in the body.
+        let identity_headers = [
+            (X_PORTICO_APPLICATION, application.public_id.as_str()),
+            (X_PORTICO_PARTNER, partner.domain.as_str()),
+            (X_PORTICO_PRODUCT, product),
+            (X_PORTICO_ENVIRONMENT, environment),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, HeaderValue::from_str(value).ok()?)))
+        .collect();
+        Self {
+            body_prefix,
+            identity_headers,
         }
     }
-}
 
-impl IntoResponse for Valid<'_> {
-    fn into_response(self) -> Response {
-        let mut body = Vec::with_capacity(512);
-        if let Err(error) = serde_json::to_writer(&mut body, &self) {
-            // Serialising borrowed strings and integers cannot fail; if it ever did, say so.
-            tracing::error!(error = %error, "could not write a verify answer");
+    fn respond(&self, quota: Quota) -> Response {
+        let mut body = Vec::with_capacity(self.body_prefix.len() + 64);
+        body.extend_from_slice(&self.body_prefix);
+        if serde_json::to_writer(&mut body, &quota).is_err() {
+            // Three integers into memory cannot fail to serialise; if it ever did, say so.
+            tracing::error!("could not write a verify answer");
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
+        body.push(b'}');
         let mut response = Response::new(Body::from(body));
         let headers = response.headers_mut();
         headers.reserve(8);
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        // Identifiers only: slugs, public ids and punycode domains are plain ASCII. Names are
-        // free text and stay in the body.
-        for (name, value) in [
-            (X_PORTICO_APPLICATION, self.application.id),
-            (X_PORTICO_PARTNER, self.partner.domain),
-            (X_PORTICO_PRODUCT, self.product),
-            (X_PORTICO_ENVIRONMENT, self.environment),
-        ] {
-            if let Ok(value) = HeaderValue::from_str(value) {
-                headers.insert(name, value);
-            }
+        for (name, value) in &self.identity_headers {
+            headers.insert(name, value.clone());
         }
-        set_quota_headers(headers, &self.rate_limit);
+        set_quota_headers(headers, &quota);
         response
     }
 }
