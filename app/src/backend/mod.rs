@@ -90,8 +90,10 @@ pub mod request {
     use super::{AppState, internal};
     use crate::backend::entities::user;
     use crate::error::AppError;
+    use futures::FutureExt as _;
+    use futures::future::{BoxFuture, Shared};
     use sea_orm::EntityTrait;
-    use std::sync::Arc;
+    use std::sync::{Arc, Mutex};
     use tower_sessions::Session;
 
     pub fn state() -> Result<AppState, AppError> {
@@ -109,11 +111,15 @@ pub mod request {
     /// functions (the layout's `current_user` and the page's own), and each needs the user: they
     /// share one read. A fresh one is provided for every request, so a removed or changed account
     /// still takes effect on the next request.
-    #[derive(Clone, Debug, Default)]
-    pub struct RequestUser(Arc<tokio::sync::Mutex<Option<UserRead>>>);
+    ///
+    /// The read is a shared future rather than a lock held across it: whichever caller awaits it
+    /// drives it, so a renderer that awaits one resource before another can never wait on a read
+    /// that nobody polls.
+    #[derive(Clone, Default)]
+    pub struct RequestUser(Arc<Mutex<Option<(i64, UserRead)>>>);
 
-    /// A user id from the session, and what the database said about it.
-    type UserRead = (i64, Option<user::Model>);
+    /// One database read of a user, shared by every server function of a request.
+    type UserRead = Shared<BoxFuture<'static, Result<Option<user::Model>, String>>>;
 
     /// The signed-in user, read from the database once per request (see [`RequestUser`]), never
     /// from the session.
@@ -125,22 +131,29 @@ pub mod request {
             return Ok(None);
         };
         let memo = leptos::prelude::use_context::<RequestUser>().unwrap_or_default();
-        // Held across the read, so that server functions rendering side by side wait for the
-        // first one's answer instead of each asking the database.
-        let mut read = memo.0.lock().await;
-        if let Some((id, user)) = read.as_ref()
-            && *id == user_id
-        {
-            return Ok(user.clone());
-        }
-        let user = user::Entity::find_by_id(user_id)
-            .one(&state.db)
-            .await
-            .map_err(|e| internal("user lookup failed", e))?;
+        let read = {
+            let mut slot = memo.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            match slot.as_ref() {
+                Some((id, read)) if *id == user_id => read.clone(),
+                _ => {
+                    let db = state.db.clone();
+                    let read = async move {
+                        user::Entity::find_by_id(user_id)
+                            .one(&db)
+                            .await
+                            .map_err(|e| e.to_string())
+                    }
+                    .boxed()
+                    .shared();
+                    *slot = Some((user_id, read.clone()));
+                    read
+                }
+            }
+        };
+        let user = read.await.map_err(|e| internal("user lookup failed", e))?;
         if user.is_none() {
             session.flush().await.map_err(|e| internal("session flush failed", e))?;
         }
-        *read = Some((user_id, user.clone()));
         Ok(user)
     }
 

@@ -26,8 +26,9 @@ fn session_set_cookie(response: &reqwest::Response) -> String {
         .to_owned()
 }
 
-/// Sets a session's stored deadline and the time a request last moved it.
-async fn age_session(app: &TestApp, id: &str, expires_at: i64, touched_at: i64) {
+/// Rewrites a stored session as time would have: its data through `edit`, and its deadline when
+/// one is given.
+async fn rewrite_session(app: &TestApp, id: &str, edit: impl FnOnce(&mut serde_json::Value), expires_at: Option<i64>) {
     let data = app
         .db
         .query_one(sea_orm::Statement::from_string(
@@ -40,13 +41,19 @@ async fn age_session(app: &TestApp, id: &str, expires_at: i64, touched_at: i64) 
         .try_get::<String>("", "data")
         .unwrap();
     let mut data: serde_json::Value = serde_json::from_str(&data).unwrap();
-    data["touched_at"] = touched_at.into();
+    edit(&mut data);
+    let deadline = expires_at.map(|at| format!(", expires_at = {at}")).unwrap_or_default();
     app.db
         .execute_unprepared(&format!(
-            "UPDATE sessions SET data = '{data}', expires_at = {expires_at} WHERE id = '{id}'"
+            "UPDATE sessions SET data = '{data}'{deadline} WHERE id = '{id}'"
         ))
         .await
         .unwrap();
+}
+
+/// Sets a session's stored deadline and the time a request last moved it.
+async fn age_session(app: &TestApp, id: &str, expires_at: i64, touched_at: i64) {
+    rewrite_session(app, id, |data| data["touched_at"] = touched_at.into(), Some(expires_at)).await;
 }
 
 async fn session_cookie_is_http_only_same_site_and_host_only(backend: Backend) {
@@ -155,21 +162,7 @@ async fn idle_and_absolute_lifetimes_end_a_session(backend: Backend) {
     assert!(busy.is_signed_in().await);
     let id = busy.session_cookie().unwrap();
     let thirteen_hours_ago = chrono::Utc::now().timestamp() - 13 * 3600;
-    let row = app
-        .db
-        .query_one(sea_orm::Statement::from_string(
-            app.db.get_database_backend(),
-            format!("SELECT data FROM sessions WHERE id = '{id}'"),
-        ))
-        .await
-        .unwrap()
-        .unwrap();
-    let mut data: serde_json::Value = serde_json::from_str(&row.try_get::<String>("", "data").unwrap()).unwrap();
-    data["signed_in_at"] = thirteen_hours_ago.into();
-    app.db
-        .execute_unprepared(&format!("UPDATE sessions SET data = '{}' WHERE id = '{id}'", data))
-        .await
-        .unwrap();
+    rewrite_session(&app, &id, |data| data["signed_in_at"] = thirteen_hours_ago.into(), None).await;
     assert!(!busy.is_signed_in().await);
     app.stop().await;
 }

@@ -36,11 +36,11 @@ macro_rules! on_both_databases {
             mod $name {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
-                    super::$name($crate::support::Backend::Sqlite).await
+                    $crate::support::within_time_limit(super::$name($crate::support::Backend::Sqlite)).await
                 }
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn postgres() {
-                    super::$name($crate::support::Backend::Postgres).await
+                    $crate::support::within_time_limit(super::$name($crate::support::Backend::Postgres)).await
                 }
             }
         )*
@@ -138,10 +138,26 @@ fn log_buffer() -> &'static std::sync::Arc<std::sync::Mutex<Vec<u8>>> {
 /// Fails a test whose request got no answer, with the servers' latest log lines: a hang is
 /// otherwise only "operation timed out".
 fn no_answer(request: &str, error: reqwest::Error) -> ! {
+    panic!("{request}: {error}\n{}", log_tail())
+}
+
+/// The longest any test here may take; the slowest wait for a fresh rate-limit window (a minute).
+const TEST_TIME_LIMIT: Duration = Duration::from_secs(240);
+
+/// Runs a test body, failing it with the servers' latest log lines if it has not finished within
+/// [`TEST_TIME_LIMIT`]: a test that hangs (on something other than a request, which has its own
+/// timeout) must fail where it hangs, not hold the whole run until CI gives up.
+pub async fn within_time_limit(test: impl std::future::Future<Output = ()>) {
+    if tokio::time::timeout(TEST_TIME_LIMIT, test).await.is_err() {
+        panic!("the test did not finish within {TEST_TIME_LIMIT:?}\n{}", log_tail());
+    }
+}
+
+fn log_tail() -> String {
     let logs = captured_logs();
     let lines: Vec<&str> = logs.lines().collect();
     let tail = lines[lines.len().saturating_sub(300)..].join("\n");
-    panic!("{request}: {error}\n--- the last log lines of this test process ---\n{tail}")
+    format!("--- the last log lines of this test process ---\n{tail}")
 }
 
 /// A log writer that keeps a copy of every line (at every level, DEBUG included).
