@@ -40,15 +40,24 @@ pub fn random_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-pub fn sha256_hex(value: &str) -> String {
+/// The SHA-256 of a secret or token: how every one of them is stored and looked up.
+pub fn sha256(value: &str) -> [u8; 32] {
+    Sha256::digest(value.as_bytes()).into()
+}
+
+/// A digest as the database stores it: 64 lower-case hex digits.
+pub fn hex(digest: &[u8; 32]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let digest = Sha256::digest(value.as_bytes());
     let mut hex = String::with_capacity(64);
     for byte in digest {
         hex.push(char::from(HEX[usize::from(byte >> 4)]));
         hex.push(char::from(HEX[usize::from(byte & 0x0f)]));
     }
     hex
+}
+
+pub fn sha256_hex(value: &str) -> String {
+    hex(&sha256(value))
 }
 
 /// Issues a token for `user_id` at `email`, voiding every earlier unused token of the same purpose.

@@ -153,10 +153,10 @@ impl Series {
     }
 }
 
-/// The median over rounds of `metric(a) ÷ metric(b)`, each round's two runs taken one after the
-/// other, so that a machine that speeds up or slows down during the benchmark moves both alike.
-fn ratio(a: &Series, b: &Series, metric: fn(&Report) -> f64) -> f64 {
-    middle(a.0.iter().zip(&b.0).map(|(a, b)| metric(a) / metric(b)).collect())
+/// `metric(a) ÷ metric(b)` in each round, whose two runs were taken one after the other, so that
+/// a machine that speeds up or slows down during the benchmark moves both alike.
+fn ratio(a: &Series, b: &Series, metric: fn(&Report) -> f64) -> Vec<f64> {
+    a.0.iter().zip(&b.0).map(|(a, b)| metric(a) / metric(b)).collect()
 }
 
 fn throughput(report: &Report) -> f64 {
@@ -172,7 +172,9 @@ fn middle(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
-/// Runs every target once per round, in turn, after a warm-up.
+/// Runs every target once per round after a warm-up, in turn: forwards in even rounds and
+/// backwards in odd ones (A B, B A, A B…), so that going first or second in a round, on a machine
+/// still busy with the previous run, favours no target.
 async fn alternate(targets: &[(&Target, Load)], options: &Options) -> Vec<Series> {
     for (target, load) in targets {
         oha::run(target, *load, WARM_UP).await;
@@ -181,9 +183,14 @@ async fn alternate(targets: &[(&Target, Load)], options: &Options) -> Vec<Series
         .iter()
         .map(|_| Series(Vec::with_capacity(options.rounds)))
         .collect();
-    for _ in 0..options.rounds {
-        for ((target, load), runs) in targets.iter().zip(&mut series) {
-            runs.0.push(oha::run(target, *load, options.length).await);
+    for round in 0..options.rounds {
+        let mut order: Vec<usize> = (0..targets.len()).collect();
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        for index in order {
+            let (target, load) = targets[index];
+            series[index].0.push(oha::run(target, load, options.length).await);
         }
     }
     series
@@ -218,20 +225,28 @@ enum Goal {
     AtMost(f64),
 }
 
+/// A ratio: the median of its rounds, with the rounds' spread so that a reader can tell a
+/// figure from noise.
 struct Figure {
     name: String,
-    ratio: f64,
+    rounds: Vec<f64>,
     goal: Goal,
 }
 
 impl Figure {
     fn line(&self) -> String {
+        let median = middle(self.rounds.clone());
         let (goal, met) = match self.goal {
-            Goal::AtLeast(goal) => (format!(">= {goal}"), self.ratio >= goal),
-            Goal::AtMost(goal) => (format!("<= {goal}"), self.ratio <= goal),
+            Goal::AtLeast(goal) => (format!(">= {goal}"), median >= goal),
+            Goal::AtMost(goal) => (format!("<= {goal}"), median <= goal),
         };
         let verdict = if met { "met" } else { "MISSED" };
-        format!("{:<62} {:>6.2}  {:<8} {verdict}", self.name, self.ratio, goal)
+        let lowest = self.rounds.iter().copied().fold(f64::INFINITY, f64::min);
+        let highest = self.rounds.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        format!(
+            "{:<62} {median:>6.2}  {goal:<8} {verdict:<7} {lowest:.2}-{highest:.2}",
+            self.name
+        )
     }
 }
 
@@ -335,7 +350,7 @@ async fn main() {
         println!("An unoptimised build: these figures say nothing about Portico's speed (use `cargo bench`).");
         println!();
     }
-    println!("{:<62} {:>6}  goal", "ratio", "figure");
+    println!("{:<62} {:>6}  {:<16} rounds", "ratio", "median", "goal");
     for figure in &findings.figures {
         println!("{}", figure.line());
     }
@@ -373,10 +388,10 @@ struct Findings {
 }
 
 impl Findings {
-    fn figure(&mut self, name: impl Into<String>, ratio: f64, goal: Goal) {
+    fn figure(&mut self, name: impl Into<String>, rounds: Vec<f64>, goal: Goal) {
         self.figures.push(Figure {
             name: name.into(),
-            ratio,
+            rounds,
             goal,
         });
     }

@@ -1,15 +1,20 @@
 //! What verification needs to know about a presented secret, read from the database and memoised
 //! for half a second (see [`super::cache`]). Every answer here is keyed by a SHA-256, never by a
-//! secret, and shared (`Arc`) so that answering from the memo copies nothing.
+//! secret, and shared (`Arc`) so that answering from the memo copies nothing. Memo keys are the
+//! digests' 32 bytes; only a lookup that reaches the database spells one out in hex.
 
 use super::cache::Memo;
 use super::verify::PreparedAnswer;
 use app::backend::entities::{
     access_token, application, credential, environment, gateway_token, oauth_client, partner, product, rate_limit_rule,
 };
+use app::backend::tokens::hex;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use std::sync::{Arc, OnceLock};
+
+/// A SHA-256 digest of a secret, token or gateway token.
+pub type Digest = [u8; 32];
 
 #[derive(Debug, Clone)]
 pub struct GatewayIdentity {
@@ -87,10 +92,10 @@ pub struct AccessRecord {
 
 pub struct Lookups {
     db: DatabaseConnection,
-    gateways: Memo<String, Option<Arc<GatewayIdentity>>>,
-    keys: Memo<String, Option<Arc<KeyRecord>>>,
+    gateways: Memo<Digest, Option<Arc<GatewayIdentity>>>,
+    keys: Memo<Digest, Option<Arc<KeyRecord>>>,
     public_keys: Memo<String, Option<i64>>,
-    access: Memo<String, Option<Arc<AccessRecord>>>,
+    access: Memo<Digest, Option<Arc<AccessRecord>>>,
     limits: Memo<(i64, i64), i64>,
 }
 
@@ -111,51 +116,58 @@ impl Lookups {
     }
 
     /// The live gateway token with this digest.
-    pub async fn gateway(&self, digest: &str) -> Result<Option<Arc<GatewayIdentity>>, DbErr> {
-        if let Some(found) = self.gateways.get(digest) {
-            return Ok(found);
-        }
-        let found = match gateway_token::Entity::find()
-            .filter(gateway_token::Column::TokenHash.eq(digest))
-            .filter(gateway_token::Column::RevokedAt.is_null())
-            .one(&self.db)
-            .await?
-        {
-            Some(token) => environment::Entity::find_by_id(token.environment_id)
+    pub async fn gateway(&self, digest: &Digest) -> Result<Option<Arc<GatewayIdentity>>, DbErr> {
+        self.gateways
+            .get_or_load(digest, async || self.read_gateway(digest).await)
+            .await
+    }
+
+    async fn read_gateway(&self, digest: &Digest) -> Result<Option<Arc<GatewayIdentity>>, DbErr> {
+        Ok(
+            match gateway_token::Entity::find()
+                .filter(gateway_token::Column::TokenHash.eq(hex(digest)))
+                .filter(gateway_token::Column::RevokedAt.is_null())
                 .one(&self.db)
                 .await?
-                .map(|environment| {
-                    Arc::new(GatewayIdentity {
-                        id: token.id,
-                        environment_id: environment.id,
-                        environment: environment.slug,
-                    })
-                }),
-            None => None,
-        };
-        self.gateways.put(digest.to_owned(), found.clone());
-        Ok(found)
+            {
+                Some(token) => environment::Entity::find_by_id(token.environment_id)
+                    .one(&self.db)
+                    .await?
+                    .map(|environment| {
+                        Arc::new(GatewayIdentity {
+                            id: token.id,
+                            environment_id: environment.id,
+                            environment: environment.slug,
+                        })
+                    }),
+                None => None,
+            },
+        )
     }
 
     /// The credential whose current or previous secret has this digest.
-    pub async fn key(&self, digest: &str) -> Result<Option<Arc<KeyRecord>>, DbErr> {
-        if let Some(found) = self.keys.get(digest) {
-            return Ok(found);
-        }
-        let found = match credential::Entity::find()
-            .filter(
-                Condition::any()
-                    .add(credential::Column::SecretHash.eq(digest))
-                    .add(credential::Column::PreviousSecretHash.eq(digest)),
-            )
-            .one(&self.db)
-            .await?
-        {
-            Some(credential) => self.describe_key(credential, digest).await?.map(Arc::new),
-            None => None,
-        };
-        self.keys.put(digest.to_owned(), found.clone());
-        Ok(found)
+    pub async fn key(&self, digest: &Digest) -> Result<Option<Arc<KeyRecord>>, DbErr> {
+        self.keys
+            .get_or_load(digest, async || self.read_key(digest).await)
+            .await
+    }
+
+    async fn read_key(&self, digest: &Digest) -> Result<Option<Arc<KeyRecord>>, DbErr> {
+        let digest = hex(digest);
+        Ok(
+            match credential::Entity::find()
+                .filter(
+                    Condition::any()
+                        .add(credential::Column::SecretHash.eq(&digest))
+                        .add(credential::Column::PreviousSecretHash.eq(&digest)),
+                )
+                .one(&self.db)
+                .await?
+            {
+                Some(credential) => self.describe_key(credential, &digest).await?.map(Arc::new),
+                None => None,
+            },
+        )
     }
 
     async fn describe_key(&self, credential: credential::Model, digest: &str) -> Result<Option<KeyRecord>, DbErr> {
@@ -213,33 +225,35 @@ impl Lookups {
 
     /// The credential with this public key, to count a failed secret against it.
     pub async fn credential_by_public_key(&self, public_key: &str) -> Result<Option<i64>, DbErr> {
-        if let Some(found) = self.public_keys.get(public_key) {
-            return Ok(found);
-        }
-        let found = credential::Entity::find()
-            .filter(credential::Column::PublicKey.eq(public_key))
-            .one(&self.db)
-            .await?
-            .map(|c| c.id);
-        self.public_keys.put(public_key.to_owned(), found);
-        Ok(found)
+        self.public_keys
+            .get_or_load(public_key, async || {
+                Ok(credential::Entity::find()
+                    .filter(credential::Column::PublicKey.eq(public_key))
+                    .one(&self.db)
+                    .await?
+                    .map(|c| c.id))
+            })
+            .await
     }
 
     /// The access token with this digest, its client and what its scope covers now.
-    pub async fn access_token(&self, digest: &str) -> Result<Option<Arc<AccessRecord>>, DbErr> {
-        if let Some(found) = self.access.get(digest) {
-            return Ok(found);
-        }
-        let found = match access_token::Entity::find()
-            .filter(access_token::Column::TokenHash.eq(digest))
-            .one(&self.db)
-            .await?
-        {
-            Some(token) => self.describe_access(token).await?.map(Arc::new),
-            None => None,
-        };
-        self.access.put(digest.to_owned(), found.clone());
-        Ok(found)
+    pub async fn access_token(&self, digest: &Digest) -> Result<Option<Arc<AccessRecord>>, DbErr> {
+        self.access
+            .get_or_load(digest, async || self.read_access_token(digest).await)
+            .await
+    }
+
+    async fn read_access_token(&self, digest: &Digest) -> Result<Option<Arc<AccessRecord>>, DbErr> {
+        Ok(
+            match access_token::Entity::find()
+                .filter(access_token::Column::TokenHash.eq(hex(digest)))
+                .one(&self.db)
+                .await?
+            {
+                Some(token) => self.describe_access(token).await?.map(Arc::new),
+                None => None,
+            },
+        )
     }
 
     async fn describe_access(&self, token: access_token::Model) -> Result<Option<AccessRecord>, DbErr> {
@@ -301,17 +315,16 @@ impl Lookups {
 
     /// Requests per minute for each credential of a product in an environment.
     pub async fn limit(&self, product_id: i64, environment_id: i64) -> Result<i64, DbErr> {
-        if let Some(limit) = self.limits.get(&(product_id, environment_id)) {
-            return Ok(limit);
-        }
-        let limit = rate_limit_rule::Entity::find_by_id((product_id, environment_id))
-            .one(&self.db)
-            .await?
-            .map_or(rate_limit_rule::DEFAULT_REQUESTS_PER_MINUTE, |rule| {
-                rule.requests_per_minute
-            });
-        let limit = i64::from(limit);
-        self.limits.put((product_id, environment_id), limit);
-        Ok(limit)
+        let key = (product_id, environment_id);
+        self.limits
+            .get_or_load(&key, async || {
+                let rule = rate_limit_rule::Entity::find_by_id(key).one(&self.db).await?;
+                Ok(i64::from(
+                    rule.map_or(rate_limit_rule::DEFAULT_REQUESTS_PER_MINUTE, |rule| {
+                        rule.requests_per_minute
+                    }),
+                ))
+            })
+            .await
     }
 }

@@ -11,7 +11,7 @@ pub mod usage;
 mod verify;
 
 use app::backend::AppState;
-use app::backend::tokens::sha256_hex;
+use app::backend::tokens::sha256;
 use app::credentials::keys::{self, SecretKind};
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -93,7 +93,7 @@ async fn authenticate_gateway(
     if keys::check(SecretKind::GatewayToken, token).is_err() {
         return Ok(None);
     }
-    let identity = gateway.lookups.gateway(&sha256_hex(token)).await?;
+    let identity = gateway.lookups.gateway(&sha256(token)).await?;
     if let Some(identity) = &identity {
         gateway.usage.gateway_token_used(identity.id, now);
     }

@@ -8,7 +8,7 @@
 use super::verify::{judge_access, usable_scope};
 use super::{Gateway, authenticate_gateway, gateway_forbidden, unavailable};
 use app::backend::entities::{access_token, application, credential, oauth_client, product};
-use app::backend::tokens::sha256_hex;
+use app::backend::tokens::{sha256, sha256_hex};
 use app::credentials::keys::{self, PlainSecret, SecretKind};
 use axum::body::Bytes;
 use axum::extract::State;
@@ -293,7 +293,7 @@ pub async fn introspect(State(gateway): State<Gateway>, headers: HeaderMap, body
         return OAuthError::invalid_request("token is missing.").into_response();
     };
     let record = if keys::check(SecretKind::AccessToken, token).is_ok() {
-        match gateway.lookups.access_token(&sha256_hex(token)).await {
+        match gateway.lookups.access_token(&sha256(token)).await {
             Ok(record) => record,
             Err(error) => return unavailable(error),
         }

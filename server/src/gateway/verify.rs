@@ -12,7 +12,7 @@ use super::presented::{self, Presented};
 use super::usage::Subject;
 use super::{Gateway, authenticate_gateway, gateway_forbidden, unavailable};
 use app::backend::entities::usage_daily;
-use app::backend::tokens::sha256_hex;
+use app::backend::tokens::sha256;
 use app::credentials::keys::{self, SecretKind};
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -87,7 +87,7 @@ async fn verify_key(
     if keys::check(SecretKind::ApiSecret, secret).is_err() {
         return refuse_basic(gateway, public_key, now).await;
     }
-    let Some(record) = gateway.lookups.key(&sha256_hex(secret)).await? else {
+    let Some(record) = gateway.lookups.key(&sha256(secret)).await? else {
         return refuse_basic(gateway, public_key, now).await;
     };
     if public_key.is_some_and(|pk| pk != record.public_key) {
@@ -158,7 +158,7 @@ async fn verify_bearer(
     if keys::check(SecretKind::AccessToken, token).is_err() {
         return Ok(refused(Refusal::Invalid));
     }
-    let Some(record) = gateway.lookups.access_token(&sha256_hex(token)).await? else {
+    let Some(record) = gateway.lookups.access_token(&sha256(token)).await? else {
         return Ok(refused(Refusal::Invalid));
     };
     let subject = Subject::Client(record.client_row_id);
