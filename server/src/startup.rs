@@ -156,7 +156,9 @@ fn router(state: AppState, leptos_options: LeptosOptions, session_store: DbSessi
         app: state.clone(),
     };
     let origin = TrustedOrigin(settings.base_url.as_str().into());
-    Router::new()
+    // What browsers use: pages, server functions, files. Sessions and the origin check apply
+    // here and only here.
+    let portal = Router::new()
         .leptos_routes_with_context(
             &server_state,
             routes,
@@ -187,9 +189,12 @@ fn router(state: AppState, leptos_options: LeptosOptions, session_store: DbSessi
             server_fns::guard,
         ))
         .with_state(server_state)
-        .merge(crate::gateway::router(gateway))
         .layer(sessions)
-        .layer(axum::middleware::from_fn_with_state(origin, require_same_origin))
+        .layer(axum::middleware::from_fn_with_state(origin, require_same_origin));
+    // The gateway API and OAuth endpoints authenticate other programs by token: a cookie there
+    // means nothing, so they neither read sessions nor ask where a request came from.
+    portal
+        .merge(crate::gateway::router(gateway))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024 * 1024))
 }

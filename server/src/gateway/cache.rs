@@ -64,7 +64,10 @@ impl<K: Eq + Hash, V: Clone> Memo<K, V> {
             Found::Refresh(value) => Some(value),
             Found::Missing => None,
         };
-        match load().await {
+        // Boxed: a database read's future is kilobytes, and held inline it would make every
+        // caller's future that large, to be copied on every request although nearly every
+        // request is answered from the memo.
+        match Box::pin(load()).await {
             Ok(value) => {
                 self.put(key.to_owned(), value.clone(), started);
                 Ok(value)

@@ -148,7 +148,8 @@ impl Limiter {
             };
             match step {
                 Step::Answer(admission) => return Ok(admission),
-                Step::Reserve => reserve(&self.db, &slot, subject, limit, window_start).await?,
+                // Boxed for the reason the memo boxes its reads (see `cache::Memo::get_or_load`).
+                Step::Reserve => Box::pin(reserve(&self.db, &slot, subject, limit, window_start)).await?,
                 Step::Wait => reserved.await,
             }
         }

@@ -328,3 +328,29 @@ impl Lookups {
             .await
     }
 }
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gateway::limiter::Limiter;
+    use crate::gateway::usage::Subject;
+    use sea_orm::DatabaseConnection;
+
+    /// Every verification creates these futures, and axum moves the handler's future (which
+    /// holds them) into a box; a database read held inline made each several kilobytes.
+    #[test]
+    fn the_futures_of_a_memoised_answer_stay_small() {
+        let lookups = Lookups::new(DatabaseConnection::Disconnected);
+        let limiter = Limiter::new(DatabaseConnection::Disconnected);
+        let digest = [0u8; 32];
+        let sizes = [
+            ("gateway", size_of_val(&lookups.gateway(&digest))),
+            ("key", size_of_val(&lookups.key(&digest))),
+            ("limit", size_of_val(&lookups.limit(1, 1))),
+            ("access token", size_of_val(&lookups.access_token(&digest))),
+            ("admit", size_of_val(&limiter.admit(Subject::Credential(1), 60, 0))),
+        ];
+        for (name, size) in sizes {
+            assert!(size <= 512, "the {name} future takes {size} bytes");
+        }
+    }
+}
