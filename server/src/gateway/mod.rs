@@ -14,12 +14,12 @@ use app::backend::AppState;
 use app::backend::tokens::sha256;
 use app::credentials::keys::{self, SecretKind};
 use axum::Router;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Utc};
 use sea_orm::DbErr;
-use serde_json::json;
 use std::sync::Arc;
 
 /// Everything the gateway handlers share; one per server instance. Every request clones it (axum
@@ -100,21 +100,29 @@ async fn authenticate_gateway(
     Ok(identity)
 }
 
+/// A JSON answer whose body never changes, written out so that it costs no serialisation.
+fn fixed_answer(status: StatusCode, body: &'static str) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
 fn gateway_forbidden() -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        axum::Json(json!({ "valid": false, "code": "GATEWAY_FORBIDDEN" })),
-    )
-        .into_response()
+    fixed_answer(StatusCode::FORBIDDEN, r#"{"valid":false,"code":"GATEWAY_FORBIDDEN"}"#)
 }
 
 /// Fail closed: without the database nothing is valid.
 fn unavailable(error: DbErr) -> Response {
     tracing::error!(error = %error, "gateway API cannot reach the database");
-    (
+    let mut response = fixed_answer(
         StatusCode::SERVICE_UNAVAILABLE,
-        [(header::RETRY_AFTER, "1")],
-        axum::Json(json!({ "valid": false, "code": "UNAVAILABLE" })),
-    )
-        .into_response()
+        r#"{"valid":false,"code":"UNAVAILABLE"}"#,
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    response
 }

@@ -10,7 +10,7 @@ use super::limiter::{Admission, Quota};
 use super::lookup::{AccessRecord, ApplicationFacts, GatewayIdentity, KeyRecord, PartnerFacts};
 use super::presented::{self, Presented};
 use super::usage::Subject;
-use super::{Gateway, authenticate_gateway, gateway_forbidden, unavailable};
+use super::{Gateway, authenticate_gateway, fixed_answer, gateway_forbidden, unavailable};
 use app::backend::entities::usage_daily;
 use app::backend::tokens::sha256;
 use app::credentials::keys::{self, SecretKind};
@@ -20,7 +20,6 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use sea_orm::DbErr;
-use serde_json::json;
 
 /// Why a credential was refused (DESIGN.md § Gateway verification).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -240,11 +239,10 @@ async fn admit(
             retry_after_seconds,
         } => {
             gateway.usage.record(subject, RATE_LIMITED, now);
-            let mut response = (
+            let mut response = fixed_answer(
                 StatusCode::TOO_MANY_REQUESTS,
-                axum::Json(json!({ "valid": false, "code": RATE_LIMITED })),
-            )
-                .into_response();
+                r#"{"valid":false,"code":"RATE_LIMITED"}"#,
+            );
             let headers = response.headers_mut();
             set_quota_headers(headers, &quota);
             headers.insert(axum::http::header::RETRY_AFTER, HeaderValue::from(retry_after_seconds));
@@ -254,12 +252,7 @@ async fn admit(
 }
 
 fn refused(refusal: Refusal) -> Response {
-    let mut response = Response::new(Body::from(refusal.body()));
-    *response.status_mut() = StatusCode::UNAUTHORIZED;
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    response
+    fixed_answer(StatusCode::UNAUTHORIZED, refusal.body())
 }
 
 /// What a 200 says, in the body and, for nginx `auth_request`, in headers. This is the answer a
