@@ -31,12 +31,17 @@ impl Subject {
     }
 }
 
+/// Every verification touches these maps, so they hash with FxHash rather than SipHash. Their
+/// keys are row ids, days and fixed codes, none of them chosen by a caller, so a hasher that
+/// resists crafted collisions buys nothing here.
+type CountMap<K, V> = HashMap<K, V, rustc_hash::FxBuildHasher>;
+
 #[derive(Default)]
 struct Pending {
     /// (subject, UTC day, outcome) → requests.
-    counts: HashMap<(Subject, NaiveDate, &'static str), i64>,
-    last_used: HashMap<Subject, DateTime<Utc>>,
-    gateway_tokens_used: HashMap<i64, DateTime<Utc>>,
+    counts: CountMap<(Subject, NaiveDate, &'static str), i64>,
+    last_used: CountMap<Subject, DateTime<Utc>>,
+    gateway_tokens_used: CountMap<i64, DateTime<Utc>>,
 }
 
 pub struct Recorder {
