@@ -209,4 +209,55 @@ mod tests {
         assert_eq!(block_size(600), 20);
         assert_eq!(block_size(10_000_000), MAX_BLOCK);
     }
+
+    /// A fresh SQLite database with Portico's schema, in a folder of its own (returned, to remove).
+    async fn database() -> (DatabaseConnection, std::path::PathBuf) {
+        use migrations::{Migrator, MigratorTrait};
+        let folder = std::env::temp_dir().join(format!("portico-limiter-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(&folder).unwrap();
+        let url = format!("sqlite://{}/limits.sqlite3?mode=rwc", folder.display());
+        let db = sea_orm::Database::connect(url).await.unwrap();
+        Migrator::up(&db, None).await.unwrap();
+        (db, folder)
+    }
+
+    /// What every instance has reserved of `subject`'s window so far, as the database counts it.
+    async fn reserved_in_database(db: &DatabaseConnection, subject: Subject, window_start: i64) -> i64 {
+        let bucket = format!("gateway:{}", subject.key());
+        rate_limit::add(db, &bucket, window_start, 0).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_next_block_is_reserved_in_the_background_once_half_of_one_is_spent() {
+        let (db, folder) = database().await;
+        let limiter = Limiter::new(db.clone());
+        let subject = Subject::Credential(7);
+        let (limit, block) = (3_000, 100);
+        assert_eq!(block_size(limit), block);
+        let window_start = 1_800_000_000 - 1_800_000_000 % WINDOW_SECONDS;
+        let now = window_start + 10;
+        let admit = async || match limiter.admit(subject, limit, now).await.unwrap() {
+            Admission::Allowed(quota) => quota.remaining,
+            limited => panic!("admitted under the limit, got {limited:?}"),
+        };
+
+        // The window's first request reserves a block and waits for it; the next ones spend it.
+        for _ in 0..block / 2 - 1 {
+            admit().await;
+        }
+        assert_eq!(reserved_in_database(&db, subject, window_start).await, block);
+
+        // The request that leaves half a block reserves the next one without waiting for it.
+        admit().await;
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        while reserved_in_database(&db, subject, window_start).await < 2 * block {
+            assert!(tokio::time::Instant::now() < deadline, "the next block was reserved");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        // Both blocks are this instance's to spend: 200 reserved, 50 spent.
+        assert_eq!(admit().await, limit - 2 * block + (2 * block - block / 2 - 1));
+        assert_eq!(reserved_in_database(&db, subject, window_start).await, 2 * block);
+        db.close().await.unwrap();
+        std::fs::remove_dir_all(folder).ok();
+    }
 }
