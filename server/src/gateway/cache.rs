@@ -190,27 +190,28 @@ mod tests {
         assert_eq!(read(&memo, 3).await, 2, "the refreshed value is kept");
     }
 
-    #[tokio::test]
-    async fn a_failed_refresh_answers_from_the_entry_and_lets_the_next_request_try() {
+    /// What a memo that read 1 at `age` ago answers while the database fails.
+    async fn ask_while_the_database_fails(age: Duration) -> (Memo<String, u32>, Result<u32, String>) {
         let memo = Memo::default();
         read(&memo, 1).await;
-        tokio::time::sleep(REFRESH_AFTER + Duration::from_millis(20)).await;
-        let failed = memo
+        tokio::time::sleep(age).await;
+        let answer = memo
             .get_or_load("key", async || Err::<u32, _>("database gone".to_owned()))
             .await;
-        assert_eq!(failed, Ok(1));
+        (memo, answer)
+    }
+
+    #[tokio::test]
+    async fn a_failed_refresh_answers_from_the_entry_and_lets_the_next_request_try() {
+        let (memo, answer) = ask_while_the_database_fails(REFRESH_AFTER + Duration::from_millis(20)).await;
+        assert_eq!(answer, Ok(1));
         assert_eq!(read(&memo, 2).await, 2, "the next request refreshed");
     }
 
     #[tokio::test]
     async fn a_stale_entry_is_never_an_answer_when_the_database_fails() {
-        let memo = Memo::default();
-        read(&memo, 1).await;
-        tokio::time::sleep(FRESH_FOR + Duration::from_millis(20)).await;
-        let failed = memo
-            .get_or_load("key", async || Err::<u32, _>("database gone".to_owned()))
-            .await;
-        assert_eq!(failed, Err("database gone".to_owned()));
+        let (_, answer) = ask_while_the_database_fails(FRESH_FOR + Duration::from_millis(20)).await;
+        assert_eq!(answer, Err("database gone".to_owned()));
     }
 
     #[test]

@@ -123,26 +123,24 @@ impl Lookups {
     }
 
     async fn read_gateway(&self, digest: &Digest) -> Result<Option<Arc<GatewayIdentity>>, DbErr> {
-        Ok(
-            match gateway_token::Entity::find()
-                .filter(gateway_token::Column::TokenHash.eq(hex(digest)))
-                .filter(gateway_token::Column::RevokedAt.is_null())
-                .one(&self.db)
-                .await?
-            {
-                Some(token) => environment::Entity::find_by_id(token.environment_id)
-                    .one(&self.db)
-                    .await?
-                    .map(|environment| {
-                        Arc::new(GatewayIdentity {
-                            id: token.id,
-                            environment_id: environment.id,
-                            environment: environment.slug,
-                        })
-                    }),
-                None => None,
-            },
-        )
+        let Some(token) = gateway_token::Entity::find()
+            .filter(gateway_token::Column::TokenHash.eq(hex(digest)))
+            .filter(gateway_token::Column::RevokedAt.is_null())
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let environment = environment::Entity::find_by_id(token.environment_id)
+            .one(&self.db)
+            .await?;
+        Ok(environment.map(|environment| {
+            Arc::new(GatewayIdentity {
+                id: token.id,
+                environment_id: environment.id,
+                environment: environment.slug,
+            })
+        }))
     }
 
     /// The credential whose current or previous secret has this digest.
@@ -154,20 +152,18 @@ impl Lookups {
 
     async fn read_key(&self, digest: &Digest) -> Result<Option<Arc<KeyRecord>>, DbErr> {
         let digest = hex(digest);
-        Ok(
-            match credential::Entity::find()
-                .filter(
-                    Condition::any()
-                        .add(credential::Column::SecretHash.eq(&digest))
-                        .add(credential::Column::PreviousSecretHash.eq(&digest)),
-                )
-                .one(&self.db)
-                .await?
-            {
-                Some(credential) => self.describe_key(credential, &digest).await?.map(Arc::new),
-                None => None,
-            },
-        )
+        let Some(credential) = credential::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(credential::Column::SecretHash.eq(&digest))
+                    .add(credential::Column::PreviousSecretHash.eq(&digest)),
+            )
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(self.describe_key(credential, &digest).await?.map(Arc::new))
     }
 
     async fn describe_key(&self, credential: credential::Model, digest: &str) -> Result<Option<KeyRecord>, DbErr> {
@@ -244,16 +240,14 @@ impl Lookups {
     }
 
     async fn read_access_token(&self, digest: &Digest) -> Result<Option<Arc<AccessRecord>>, DbErr> {
-        Ok(
-            match access_token::Entity::find()
-                .filter(access_token::Column::TokenHash.eq(hex(digest)))
-                .one(&self.db)
-                .await?
-            {
-                Some(token) => self.describe_access(token).await?.map(Arc::new),
-                None => None,
-            },
-        )
+        let Some(token) = access_token::Entity::find()
+            .filter(access_token::Column::TokenHash.eq(hex(digest)))
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(self.describe_access(token).await?.map(Arc::new))
     }
 
     async fn describe_access(&self, token: access_token::Model) -> Result<Option<AccessRecord>, DbErr> {
