@@ -13,6 +13,7 @@ on_both_databases!(
     idle_and_absolute_lifetimes_end_a_session,
     a_session_in_use_moves_its_idle_deadline_with_one_write_a_minute,
     a_session_made_on_one_instance_works_on_another,
+    an_unknown_page_is_a_404_in_the_layout_of_whoever_asks,
 );
 
 fn session_set_cookie(response: &reqwest::Response) -> String {
@@ -215,5 +216,31 @@ async fn a_session_in_use_moves_its_idle_deadline_with_one_write_a_minute(backen
         "the deadline is 30 minutes after the last request: {deadline} - {now}"
     );
     assert!(ada.is_signed_in().await);
+    app.stop().await;
+}
+
+/// The fallback route renders outside the page routes, with its own per-request context: the
+/// signed-in layout must still know who is asking, and a visitor must not be shown as anyone.
+async fn an_unknown_page_is_a_404_in_the_layout_of_whoever_asks(backend: Backend) {
+    let smtp = SmtpSink::start().await;
+    let app = TestApp::spawn(&TestConfig::new(backend, &smtp).await).await;
+    let ada = verified_user(&app, &smtp, "Ada Lovelace", "ada@acme.example").await;
+    assert_eq!(ada.sign_in("ada@acme.example", PASSWORD).await.status(), 200);
+
+    let response = ada.get("/no-such-page").await;
+    assert_eq!(response.status(), 404);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("Page not found"), "{page}");
+    assert!(
+        page.contains(r#"<span class="viewer-name">Ada Lovelace</span>"#),
+        "{page}"
+    );
+    assert!(page.contains("Sign out"));
+
+    let response = app.browser().get("/no-such-page").await;
+    assert_eq!(response.status(), 404);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("Page not found"));
+    assert!(!page.contains("Ada Lovelace") && !page.contains("Sign out"), "{page}");
     app.stop().await;
 }
