@@ -49,6 +49,25 @@ fn is_safe_method(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
+/// Runs the rest of the request in a task of its own, so that it finishes even when the browser
+/// goes away first and hyper drops the request.
+///
+/// Leptos renders a page's suspended parts in effects spawned beside the request. Dropping the
+/// request midway tears down the reactive owner those effects read from while they run: about
+/// once in 2 000 abandoned page loads an effect panicked on a disposed signal or a missing
+/// router, and sometimes a runtime thread deadlocked for good on the owner's lock (a server
+/// thread lost to a closed browser tab). Finishing the render and discarding it costs one
+/// page's work.
+pub async fn finish_abandoned_requests(request: Request, next: Next) -> Response {
+    match tokio::spawn(next.run(request)).await {
+        Ok(response) => response,
+        Err(error) => {
+            tracing::error!(error = %error, "a request handler panicked");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
 /// Adds the headers every response carries. Pages set their own Content-Security-Policy with the
 /// nonce of their scripts; everything else gets one that allows nothing at all.
 pub async fn security_headers(request: Request, next: Next) -> Response {

@@ -269,3 +269,72 @@ async fn fifty_concurrent_sign_ups_all_succeed(backend: Backend) {
     assert_eq!(users(&app).await, 50);
     app.stop().await;
 }
+
+/// Panics raised in Leptos's rendering code, counted from the moment the first caller asks.
+fn rendering_panics() -> &'static std::sync::atomic::AtomicUsize {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static COUNT: std::sync::OnceLock<&'static AtomicUsize> = std::sync::OnceLock::new();
+    COUNT.get_or_init(|| {
+        let count: &'static AtomicUsize = Box::leak(Box::new(AtomicUsize::new(0)));
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let file = info.location().map(|l| l.file()).unwrap_or_default();
+            if ["leptos", "reactive_graph", "tachys"]
+                .iter()
+                .any(|name| file.contains(name))
+            {
+                count.fetch_add(1, Ordering::SeqCst);
+            }
+            previous(info);
+        }));
+        count
+    })
+}
+
+/// A browser that gives up on a page halfway (a closed tab, a flaky network) is a client
+/// behaving badly, and the server must shrug it off. When the request was dropped midway,
+/// Leptos's suspended parts panicked about once in 2 000 such page loads, and now and then
+/// deadlocked a runtime thread (then this test hangs until its time limit, or past it); the
+/// server now finishes every render (`middleware::finish_abandoned_requests`). Without that,
+/// this test fails nearly every time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_abandoned_midway_are_finished_without_a_panic() {
+    use std::sync::atomic::Ordering;
+    crate::support::within_time_limit(async {
+        let panics = rendering_panics();
+        let smtp = SmtpSink::start().await;
+        let app = TestApp::spawn(&TestConfig::new(Backend::Sqlite, &smtp).await).await;
+        let ada = crate::support::portal::developer(&app, &smtp, "Ada Lovelace", "ada@acme.example").await;
+        let cookie = format!("portico_session={}", ada.session_cookie().expect("signed in"));
+        let before = panics.load(Ordering::SeqCst);
+        let (mut sent, mut abandoned) = (0, 0);
+        for path in ["/apis", "/profile", "/docs"] {
+            for round in 0..30u64 {
+                let loads: Vec<_> = (0..50u64)
+                    .map(|n| {
+                        // Give up after 0.2-3.2 ms: before, during or just after the render.
+                        let patience = std::time::Duration::from_micros(200 + (n * 61 + round * 17) % 3000);
+                        let client = reqwest::Client::builder().timeout(patience).build().unwrap();
+                        let request = client.get(ada.url(path)).header("cookie", &cookie);
+                        tokio::spawn(async move { request.send().await.is_err() })
+                    })
+                    .collect();
+                for load in loads {
+                    sent += 1;
+                    abandoned += usize::from(load.await.unwrap());
+                }
+            }
+        }
+        assert!(
+            abandoned * 5 >= sent,
+            "only {abandoned} of {sent} page loads were abandoned"
+        );
+        // Renders left running finish within moments.
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        assert_eq!(panics.load(Ordering::SeqCst) - before, 0, "rendering panicked");
+        // And the portal still answers.
+        assert!(ada.page("/apis").await.contains("My APIs"));
+        app.stop().await;
+    })
+    .await;
+}
