@@ -11,10 +11,9 @@
 //! blocks), so with `n` instances a window serves at least the limit minus `1.5 n` blocks (two
 //! instances: at least 90 %).
 
-use super::usage::Subject;
+use super::usage::{IdMap, Subject};
 use app::backend::rate_limit;
 use sea_orm::{DatabaseConnection, DbErr};
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::Notify;
 
@@ -68,9 +67,7 @@ impl Slot {
 
 pub struct Limiter {
     db: DatabaseConnection,
-    /// Keyed by row ids, never by anything a caller chooses, so FxHash is safe and cheaper than
-    /// SipHash on every verification.
-    slots: Mutex<HashMap<Subject, Arc<Slot>, rustc_hash::FxBuildHasher>>,
+    slots: Mutex<IdMap<Subject, Arc<Slot>>>,
 }
 
 /// How much of a window's budget one reservation takes.
@@ -91,7 +88,7 @@ impl Limiter {
     pub fn new(db: DatabaseConnection) -> Self {
         Self {
             db,
-            slots: Mutex::new(HashMap::default()),
+            slots: Mutex::new(IdMap::default()),
         }
     }
 

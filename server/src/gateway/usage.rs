@@ -31,17 +31,17 @@ impl Subject {
     }
 }
 
-/// Every verification touches these maps, so they hash with FxHash rather than SipHash. Their
-/// keys are row ids, days and fixed codes, none of them chosen by a caller, so a hasher that
-/// resists crafted collisions buys nothing here.
-type CountMap<K, V> = HashMap<K, V, rustc_hash::FxBuildHasher>;
+/// A map that every verification touches, keyed only by what Portico itself chose (row ids,
+/// days, fixed codes), never by caller input: FxHash is then as safe as SipHash and cheaper.
+/// Memos keyed by digests of presented secrets keep the standard hasher.
+pub type IdMap<K, V> = HashMap<K, V, rustc_hash::FxBuildHasher>;
 
 #[derive(Default)]
 struct Pending {
     /// (subject, UTC day, outcome) → requests.
-    counts: CountMap<(Subject, NaiveDate, &'static str), i64>,
-    last_used: CountMap<Subject, DateTime<Utc>>,
-    gateway_tokens_used: CountMap<i64, DateTime<Utc>>,
+    counts: IdMap<(Subject, NaiveDate, &'static str), i64>,
+    last_used: IdMap<Subject, DateTime<Utc>>,
+    gateway_tokens_used: IdMap<i64, DateTime<Utc>>,
 }
 
 pub struct Recorder {
