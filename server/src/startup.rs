@@ -15,10 +15,10 @@ use axum::Router;
 use axum::extract::FromRef;
 use axum::serve::ListenerExt as _;
 use leptos::prelude::*;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use migrations::{Migrator, MigratorTrait};
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -141,6 +141,15 @@ impl Application {
     }
 }
 
+/// The portal's routes, generated once per process. While Leptos generates them it suspends, for
+/// good, every resource that any page in the process starts loading (a process-wide flag, leptos
+/// issue 4773), so a server built beside a running one (tests, embedders) would leave some of the
+/// running one's pages unanswered. Once generated, the list is reused and nothing is suspended again.
+fn portal_routes() -> Vec<AxumRouteListing> {
+    static ROUTES: OnceLock<Vec<AxumRouteListing>> = OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 fn router(state: AppState, leptos_options: LeptosOptions, session_store: DbSessionStore, gateway: Gateway) -> Router {
     let settings = state.settings.clone();
     let sessions = SessionManagerLayer::new(session_store)
@@ -150,7 +159,7 @@ fn router(state: AppState, leptos_options: LeptosOptions, session_store: DbSessi
         .with_secure(settings.is_https())
         .with_path("/")
         .with_expiry(Expiry::OnInactivity(time::Duration::minutes(IDLE_LIFETIME_MINUTES)));
-    let routes = generate_route_list(App);
+    let routes = portal_routes();
     let server_state = ServerState {
         leptos_options: leptos_options.clone(),
         app: state.clone(),

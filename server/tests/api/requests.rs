@@ -338,3 +338,54 @@ async fn pages_abandoned_midway_are_finished_without_a_panic() {
     })
     .await;
 }
+
+/// Leptos suspends every resource first polled while route generation runs anywhere in the process,
+/// and such a resource never wakes again (a process-wide flag, leptos issue 4773). The route list is
+/// therefore generated once per process: a second server started beside a running one (as tests
+/// and embedders do) must not stall the pages the first is rendering.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn starting_another_server_never_stalls_a_page_of_a_running_one() {
+    crate::support::within_time_limit(async {
+        let smtp = SmtpSink::start().await;
+        let config = TestConfig::new(Backend::Sqlite, &smtp).await;
+        let app = TestApp::spawn(&config).await;
+        let ada = crate::support::portal::developer(&app, &smtp, "Ada Lovelace", "ada@acme.example").await;
+        let cookie = format!("portico_session={}", ada.session_cookie().expect("signed in"));
+        let starting = tokio::spawn(async move {
+            for _ in 0..25 {
+                TestApp::spawn(&config).await.stop().await;
+            }
+        });
+        // Far longer than a page takes; a suspended resource never answers at all.
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .unwrap();
+        let mut pages = 0;
+        while !starting.is_finished() {
+            let loads: Vec<_> = (0..8)
+                .map(|_| {
+                    let request = client.get(ada.url("/apis")).header("cookie", &cookie);
+                    tokio::spawn(async move {
+                        let response = request.send().await?;
+                        let status = response.status();
+                        Ok::<_, reqwest::Error>((status, response.text().await?))
+                    })
+                })
+                .collect();
+            for load in loads {
+                let (status, body) = load
+                    .await
+                    .unwrap()
+                    .expect("every page answers while other servers start");
+                assert_eq!(status, 200);
+                assert!(body.contains("My APIs"), "the page itself");
+                pages += 1;
+            }
+        }
+        starting.await.unwrap();
+        assert!(pages >= 8, "pages were loaded while servers started ({pages})");
+        app.stop().await;
+    })
+    .await;
+}
