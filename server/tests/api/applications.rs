@@ -1127,6 +1127,15 @@ async fn adding_an_environment_provisions_and_removing_one_revokes(backend: Back
         scalar(&app, "SELECT COUNT(*) FROM credentials WHERE state = 'revoked'").await,
         2
     );
+    let listed = async || -> Value {
+        let list: Value = owner.call("my_apis", &[]).await.json().await.unwrap();
+        list["apps"][0].clone()
+    };
+    assert_eq!(
+        listed().await["environments"],
+        serde_json::json!([{"environment": "UAT", "state": "issued"}]),
+        "My APIs shows no revoked environment"
+    );
     assert_eq!(set(&[]).await, 422, "at least one environment stays");
 
     // Adding sandbox back issues new credentials, never the revoked ones.
@@ -1143,6 +1152,19 @@ async fn adding_an_environment_provisions_and_removing_one_revokes(backend: Back
         .to_owned();
     assert_ne!(new_key, old_key);
     assert_eq!(scalar(&app, "SELECT COUNT(*) FROM credentials").await, 6);
+    // With a co-owner, My APIs still shows each environment once, and both owners in order.
+    developer(&app, &smtp, "Cy", "cy@acme.example").await;
+    let co_owner = [("public_id", public_id.as_str()), ("email", "cy@acme.example")];
+    assert_eq!(owner.call("add_co_owner", &co_owner).await.status(), 200);
+    let listed = listed().await;
+    assert_eq!(listed["owners"], serde_json::json!(["Ada", "Cy"]));
+    assert_eq!(
+        listed["environments"],
+        serde_json::json!([
+            {"environment": "Sandbox", "state": "issued"},
+            {"environment": "UAT", "state": "issued"},
+        ])
+    );
     let detail = text(
         &app,
         "SELECT detail FROM audit_events WHERE action = 'application.environments_changed' ORDER BY id LIMIT 1",
