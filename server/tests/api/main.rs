@@ -7,6 +7,7 @@ mod accounts;
 mod applications;
 mod gateway;
 mod mail;
+mod migrations;
 mod nginx;
 mod partners;
 mod requests;
