@@ -21,6 +21,7 @@ on_both_databases!(
     malformed_credentials_get_401_without_detail,
     over_the_limit_the_answer_is_429_with_retry_after,
     usage_is_written_in_batches_and_shown_to_owners,
+    daily_usage_is_kept_for_the_configured_days_then_swept,
     owners_are_warned_once_about_a_burst_of_failures,
     service_applications_get_oauth_clients_and_bearer_tokens,
     the_oauth2_crate_obtains_a_token_that_verifies,
@@ -475,6 +476,34 @@ async fn usage_is_written_in_batches_and_shown_to_owners(backend: Backend) {
     );
     assert!(owner.page("/keys").await.contains("6 requests in the last 30 days"));
     again.stop().await;
+}
+
+async fn daily_usage_is_kept_for_the_configured_days_then_swept(backend: Backend) {
+    use server::workers::housekeeping::{USAGE_KEPT_DAYS, sweep};
+    let smtp = SmtpSink::start().await;
+    let app = TestApp::spawn(&TestConfig::new(backend, &smtp).await).await;
+    let now = chrono::Utc::now();
+    let day = |days_ago: i64| (now - chrono::Duration::days(days_ago)).format("%Y-%m-%d").to_string();
+    let (today, oldest_kept, too_old) = (day(0), day(USAGE_KEPT_DAYS - 1), day(USAGE_KEPT_DAYS));
+    for day in [&today, &oldest_kept, &too_old] {
+        app.db
+            .execute_unprepared(&format!(
+                "INSERT INTO usage_daily (subject, day, outcome, requests) VALUES ('credential:1', '{day}', 'OK', 3)"
+            ))
+            .await
+            .unwrap();
+    }
+    let store = app::backend::sessions::DbSessionStore::new(app.db.clone());
+    sweep(&app.state, &store, now).await;
+    let kept = async |day: &str| scalar(&app, &format!("SELECT COUNT(*) FROM usage_daily WHERE day = '{day}'")).await;
+    assert_eq!(kept(&today).await, 1);
+    assert_eq!(
+        kept(&oldest_kept).await,
+        1,
+        "{USAGE_KEPT_DAYS} days are kept, today included"
+    );
+    assert_eq!(kept(&too_old).await, 0, "older days are swept");
+    app.stop().await;
 }
 
 async fn owners_are_warned_once_about_a_burst_of_failures(backend: Backend) {
