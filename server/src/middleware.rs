@@ -1,12 +1,15 @@
 //! Request guards: the origin check that stands in for CSRF tokens, on every route a browser
-//! uses, and the security headers, on every route.
+//! uses, and the security headers, on every route; and who the client is.
 
+use app::backend::client::{ClientAddr, ProxyNetwork, client_address};
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::header::{self, HeaderValue};
 use http::{Method, StatusCode};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// The one origin people use to reach Portico, e.g. `https://portal.example.com`.
@@ -47,6 +50,29 @@ pub async fn require_same_origin(State(origin): State<TrustedOrigin>, request: R
 
 fn is_safe_method(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+/// The reverse proxies whose `X-Forwarded-For` names the client (`Settings::trusted_proxies`).
+#[derive(Clone)]
+pub struct TrustedProxies(pub Arc<[ProxyNetwork]>);
+
+/// Records who the client is as a [`ClientAddr`] extension, for rate limits and the audit log:
+/// the TCP peer, or the client a trusted proxy forwards (`app::backend::client`).
+pub async fn identify_client(
+    State(TrustedProxies(trusted)): State<TrustedProxies>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let forwarded_for = request
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        // A value that is not text is not an address: the walk stops there.
+        .map(|value| value.to_str().unwrap_or_default());
+    let client = client_address(peer.ip(), forwarded_for, &trusted);
+    request.extensions_mut().insert(ClientAddr(client));
+    next.run(request).await
 }
 
 /// Runs the rest of the request in a task of its own, so that it finishes even when the browser

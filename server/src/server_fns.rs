@@ -13,17 +13,19 @@
 use crate::startup::ServerState;
 use app::accounts::api::FormFlash;
 use app::accounts::email::Email;
+use app::backend::client::ClientAddr;
 use app::backend::rate_limit::{self, Decision};
 use app::backend::sessions::FLASH_PREFIX;
 use app::error::AppError;
+use axum::Extension;
 use axum::body::{Body, Bytes, to_bytes};
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::StatusCode;
 use http::header::{self, HeaderValue};
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
+use std::net::IpAddr;
 use tower_sessions::Session;
 
 /// Server-function arguments are a few short fields; anything larger is not a form of ours.
@@ -34,7 +36,7 @@ const RATE_LIMITED: &[&str] = &["sign_in", "sign_up", "forgot_password", "resend
 
 pub async fn guard(
     State(state): State<ServerState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(ClientAddr(client)): Extension<ClientAddr>,
     session: Session,
     request: Request,
     next: Next,
@@ -62,10 +64,10 @@ pub async fn guard(
     }
 
     if RATE_LIMITED.contains(&endpoint.as_str()) {
-        match check_rate_limits(&state, &endpoint, peer, fields.get("email")).await {
+        match check_rate_limits(&state, &endpoint, client, fields.get("email")).await {
             Ok(Decision::Allowed) => {}
             Ok(Decision::Limited { retry_after_seconds }) => {
-                tracing::warn!(endpoint = %endpoint, client.ip = %peer.ip(), "rate limit reached");
+                tracing::warn!(endpoint = %endpoint, client.ip = %client, "rate limit reached");
                 return rate_limited(plain_form, retry_after_seconds);
             }
             // Fail closed: without counters we cannot tell an attack from a user.
@@ -131,7 +133,7 @@ async fn secret_page(response: Response) -> Response {
 async fn check_rate_limits(
     state: &ServerState,
     endpoint: &str,
-    peer: SocketAddr,
+    client: IpAddr,
     email: Option<&String>,
 ) -> Result<Decision, sea_orm::DbErr> {
     let limits = &state.app.settings.rate_limits;
@@ -139,7 +141,7 @@ async fn check_rate_limits(
     let db = &state.app.db;
     let by_client = rate_limit::hit(
         db,
-        &format!("{endpoint}:client:{}", peer.ip()),
+        &format!("{endpoint}:client:{client}"),
         limits.per_client,
         limits.window_seconds,
         now,

@@ -2,7 +2,9 @@
 //! Tests use exactly this path, on a port chosen by the operating system.
 
 use crate::gateway::Gateway;
-use crate::middleware::{TrustedOrigin, finish_abandoned_requests, require_same_origin, security_headers};
+use crate::middleware::{
+    TrustedOrigin, TrustedProxies, finish_abandoned_requests, identify_client, require_same_origin, security_headers,
+};
 use crate::{server_fns, workers};
 use app::backend::AppState;
 use app::backend::hashing::PasswordHasher;
@@ -200,7 +202,11 @@ fn router(state: AppState, leptos_options: LeptosOptions, session_store: DbSessi
         .with_state(server_state)
         .layer(sessions)
         .layer(axum::middleware::from_fn_with_state(origin, require_same_origin))
-        .layer(axum::middleware::from_fn(finish_abandoned_requests));
+        .layer(axum::middleware::from_fn(finish_abandoned_requests))
+        .layer(axum::middleware::from_fn_with_state(
+            TrustedProxies(settings.trusted_proxies.clone().into()),
+            identify_client,
+        ));
     // The gateway API and OAuth endpoints authenticate other programs by token: a cookie there
     // means nothing, so they neither read sessions nor ask where a request came from.
     portal

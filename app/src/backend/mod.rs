@@ -2,6 +2,7 @@
 //! tree is behind the `ssr` feature, so the wasm bundle cannot reach it.
 
 pub mod audit;
+pub mod client;
 pub mod entities;
 pub mod hashing;
 pub mod mail;
@@ -171,10 +172,10 @@ pub mod request {
 
     /// The audit actor for this request: the signed-in user, if any, and the client address.
     pub async fn actor(user_id: Option<i64>) -> crate::backend::audit::Actor {
-        let client_ip = leptos_axum::extract::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        let client_ip = leptos_axum::extract::<axum::Extension<crate::backend::client::ClientAddr>>()
             .await
             .ok()
-            .map(|info| info.0.ip().to_string());
+            .map(|client| client.0.0.to_string());
         crate::backend::audit::Actor { user_id, client_ip }
     }
 }

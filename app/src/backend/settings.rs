@@ -2,6 +2,7 @@
 //! Values that would let someone in (database and SMTP URLs with passwords) are wrapped in
 //! [`Secret`] so that printing the settings cannot leak them.
 
+use crate::backend::client::{ProxyNetwork, ProxyNetworkError};
 use std::fmt;
 use std::path::PathBuf;
 
@@ -30,6 +31,8 @@ pub enum SettingsError {
     BaseUrl(String),
     #[error("{name} must be a whole number, got {value:?}")]
     Number { name: &'static str, value: String },
+    #[error("PORTICO_TRUSTED_PROXIES: {0}")]
+    TrustedProxy(#[from] ProxyNetworkError),
 }
 
 /// How many attempts a client address or an email address gets per window, for the endpoints that
@@ -63,6 +66,9 @@ pub struct Settings {
     pub admin_emails: Vec<String>,
     pub rate_limits: RateLimitSettings,
     pub gateway: GatewaySettings,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (`PORTICO_TRUSTED_PROXIES`,
+    /// comma-separated addresses or networks); none by default, so the TCP peer is the client.
+    pub trusted_proxies: Vec<ProxyNetwork>,
     pub terms_version: String,
 }
 
@@ -82,6 +88,12 @@ impl Settings {
             .filter_map(|address| crate::accounts::email::Email::parse(address).ok())
             .map(|email| email.canonical())
             .collect();
+        let trusted_proxies = var("PORTICO_TRUSTED_PROXIES")
+            .unwrap_or_default()
+            .split(',')
+            .filter(|entry| !entry.trim().is_empty())
+            .map(ProxyNetwork::parse)
+            .collect::<Result<_, _>>()?;
         Ok(Self {
             database_url: Secret::new(
                 var("DATABASE_URL").unwrap_or_else(|| "sqlite://data/portico.sqlite3?mode=rwc".into()),
@@ -107,6 +119,7 @@ impl Settings {
                 ),
                 failure_alert_threshold: number("PORTICO_FAILURE_ALERT_THRESHOLD", 100)?.max(1),
             },
+            trusted_proxies,
             terms_version: "2026-11".into(),
         })
     }

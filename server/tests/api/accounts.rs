@@ -23,6 +23,7 @@ on_both_databases!(
     repeated_attempts_are_rate_limited_per_address_and_per_client,
     a_link_is_bound_to_the_address_it_was_sent_to,
     every_endpoint_that_takes_an_address_is_rate_limited,
+    forwarded_addresses_count_only_from_a_trusted_proxy,
 );
 
 async fn start(backend: Backend) -> (TestApp, SmtpSink) {
@@ -619,4 +620,71 @@ async fn every_endpoint_that_takes_an_address_is_rate_limited(backend: Backend) 
     assert!(plain.headers().contains_key("retry-after"));
     assert!(plain.text().await.unwrap().contains("Too many attempts"));
     app.stop().await;
+}
+
+/// Calls `endpoint` as a fresh browser would, with `X-Forwarded-For: forwarded_for`.
+async fn call_forwarded(app: &TestApp, endpoint: &str, forwarded_for: &str, fields: &[(&str, &str)]) -> u16 {
+    let browser = app.browser();
+    browser
+        .client
+        .post(browser.url(&format!("/api/{endpoint}")))
+        .header("origin", &browser.origin)
+        .header("sec-fetch-site", "same-origin")
+        .header("accept", "application/json")
+        .header("x-forwarded-for", forwarded_for)
+        .form(fields)
+        .send()
+        .await
+        .expect("the server answers")
+        .status()
+        .as_u16()
+}
+
+async fn forwarded_addresses_count_only_from_a_trusted_proxy(backend: Backend) {
+    let smtp = SmtpSink::start().await;
+    let reset = async |app: &TestApp, forwarded_for: &str, n: usize| {
+        let email = format!("someone{n}@acme.example");
+        call_forwarded(app, "forgot_password", forwarded_for, &[("email", &email)]).await
+    };
+
+    // Straight from the client, the header is the client's word and buys it nothing.
+    let mut config = TestConfig::new(backend, &smtp).await;
+    config.rate_limits.per_client = 2;
+    let direct = TestApp::spawn(&config).await;
+    let mut codes = Vec::new();
+    for (n, forwarded_for) in ["198.51.100.1", "198.51.100.2", "198.51.100.3"].into_iter().enumerate() {
+        codes.push(reset(&direct, forwarded_for, n).await);
+    }
+    assert_eq!(codes, [200, 200, 429], "one budget for the connection's address");
+    direct.stop().await;
+
+    // Behind a trusted proxy (the tests connect from 127.0.0.1), each forwarded client has its own.
+    let mut config = TestConfig::new(backend, &smtp).await;
+    config.rate_limits.per_client = 2;
+    config.trusted_proxies = vec![app::backend::client::ProxyNetwork::parse("127.0.0.0/8").unwrap()];
+    let proxied = TestApp::spawn(&config).await;
+    assert_eq!(reset(&proxied, "198.51.100.1", 1).await, 200);
+    assert_eq!(reset(&proxied, "198.51.100.1", 2).await, 200);
+    assert_eq!(reset(&proxied, "198.51.100.1", 3).await, 429);
+    assert_eq!(reset(&proxied, "198.51.100.2", 4).await, 200, "another client");
+    // A client that writes its own entry first is still the address the proxy appended.
+    assert_eq!(reset(&proxied, "198.51.100.2, 198.51.100.1", 5).await, 429);
+
+    // The audit log records the forwarded client too.
+    verified_user(&proxied, &smtp, "Ada", "ada@acme.example").await;
+    let wrong = [("email", "ada@acme.example"), ("password", "not-the-password-at-all")];
+    call_forwarded(&proxied, "sign_in", "203.0.113.7", &wrong).await;
+    let from = proxied
+        .db
+        .query_one(Statement::from_string(
+            proxied.db.get_database_backend(),
+            "SELECT client_ip FROM audit_events WHERE action = 'account.sign_in_failed'".to_owned(),
+        ))
+        .await
+        .unwrap()
+        .expect("the failed sign-in is in the audit log")
+        .try_get_by_index::<String>(0)
+        .unwrap();
+    assert_eq!(from, "203.0.113.7");
+    proxied.stop().await;
 }

@@ -93,6 +93,7 @@ pub struct TestConfig {
     pub gateway: GatewaySettings,
     /// How often workers poll and usage is written (shortened for tests).
     pub worker_poll: Duration,
+    pub trusted_proxies: Vec<app::backend::client::ProxyNetwork>,
 }
 
 impl TestConfig {
@@ -112,6 +113,7 @@ impl TestConfig {
                 failure_alert_threshold: 100,
             },
             worker_poll: Duration::from_millis(100),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -202,6 +204,7 @@ impl TestApp {
             admin_emails: config.admin_emails.clone(),
             rate_limits: config.rate_limits.clone(),
             gateway: config.gateway.clone(),
+            trusted_proxies: config.trusted_proxies.clone(),
             terms_version: "2026-11".into(),
         };
         let leptos_options = LeptosOptions::builder()
