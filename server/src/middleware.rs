@@ -3,8 +3,7 @@
 
 use app::backend::client::{ClientAddr, ProxyNetwork, client_address};
 use axum::body::Body;
-use axum::extract::ConnectInfo;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use http::header::{self, HeaderValue};
