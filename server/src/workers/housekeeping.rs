@@ -4,6 +4,7 @@
 use app::backend::entities::{access_token, usage_daily};
 use app::backend::sessions::DbSessionStore;
 use app::backend::{AppState, rate_limit};
+use app::credentials::usage::day_key;
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 use std::time::Duration;
@@ -51,11 +52,9 @@ async fn sweep_access_tokens(state: &AppState, now: DateTime<Utc>) -> Result<u64
         .rows_affected)
 }
 
-/// Days are `YYYY-MM-DD`, so they compare as text in date order on every database.
+/// Day keys are `YYYY-MM-DD`, so they compare as text in date order on every database.
 async fn sweep_usage(state: &AppState, now: DateTime<Utc>) -> Result<u64, DbErr> {
-    let oldest_kept = (now - chrono::Duration::days(USAGE_KEPT_DAYS - 1))
-        .format("%Y-%m-%d")
-        .to_string();
+    let oldest_kept = day_key((now - chrono::Duration::days(USAGE_KEPT_DAYS - 1)).date_naive());
     Ok(usage_daily::Entity::delete_many()
         .filter(usage_daily::Column::Day.lt(oldest_kept))
         .exec(&state.db)

@@ -624,15 +624,9 @@ async fn every_endpoint_that_takes_an_address_is_rate_limited(backend: Backend) 
 
 /// Calls `endpoint` as a fresh browser would, with `X-Forwarded-For: forwarded_for`.
 async fn call_forwarded(app: &TestApp, endpoint: &str, forwarded_for: &str, fields: &[(&str, &str)]) -> u16 {
-    let browser = app.browser();
-    browser
-        .client
-        .post(browser.url(&format!("/api/{endpoint}")))
-        .header("origin", &browser.origin)
-        .header("sec-fetch-site", "same-origin")
-        .header("accept", "application/json")
+    app.browser()
+        .call_request(endpoint, fields)
         .header("x-forwarded-for", forwarded_for)
-        .form(fields)
         .send()
         .await
         .expect("the server answers")

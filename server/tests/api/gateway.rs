@@ -483,7 +483,7 @@ async fn daily_usage_is_kept_for_the_configured_days_then_swept(backend: Backend
     let smtp = SmtpSink::start().await;
     let app = TestApp::spawn(&TestConfig::new(backend, &smtp).await).await;
     let now = chrono::Utc::now();
-    let day = |days_ago: i64| (now - chrono::Duration::days(days_ago)).format("%Y-%m-%d").to_string();
+    let day = |days_ago: i64| app::credentials::usage::day_key((now - chrono::Duration::days(days_ago)).date_naive());
     let (today, oldest_kept, too_old) = (day(0), day(USAGE_KEPT_DAYS - 1), day(USAGE_KEPT_DAYS));
     for day in [&today, &oldest_kept, &too_old] {
         app.db

@@ -308,15 +308,20 @@ impl Browser {
 
     /// Calls a server function the way the hydrated page does (fetch, JSON answer).
     pub async fn call(&self, endpoint: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.call_request(endpoint, fields)
+            .send()
+            .await
+            .unwrap_or_else(|error| no_answer(&format!("POST /api/{endpoint}"), error))
+    }
+
+    /// The request [`Browser::call`] sends, for a test to add to before sending it.
+    pub fn call_request(&self, endpoint: &str, fields: &[(&str, &str)]) -> reqwest::RequestBuilder {
         self.client
             .post(self.url(&format!("/api/{endpoint}")))
             .header(ORIGIN, &self.origin)
             .header("sec-fetch-site", "same-origin")
             .header(ACCEPT, "application/json")
             .form(fields)
-            .send()
-            .await
-            .unwrap_or_else(|error| no_answer(&format!("POST /api/{endpoint}"), error))
     }
 
     /// Posts a form the way a browser without JavaScript does, from the page at `from`.
