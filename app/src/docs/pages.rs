@@ -20,138 +20,138 @@ const SECTIONS: [(&str, &str); 10] = [
 ];
 
 /// Method and path, who calls it, what it is for.
-const ENDPOINTS: [(&str, &str, &str); 5] = [
-    (
+const ENDPOINTS: [[&str; 3]; 5] = [
+    [
         "GET or POST /gateway/v1/verify",
         "Your gateway",
         "Verify a consumer's credential.",
-    ),
-    (
+    ],
+    [
         "POST /oauth/token",
         "Service applications",
         "Exchange a client id and secret for an access token.",
-    ),
-    (
+    ],
+    [
         "POST /oauth/introspect",
         "Your gateway",
         "Describe an access token (RFC 7662).",
-    ),
-    (
+    ],
+    [
         "GET /gateway/v1/openapi.json",
         "Anyone",
         "The OpenAPI 3.1 description of these endpoints.",
-    ),
-    ("GET /gateway/v1/health", "Load balancers", "Liveness check."),
+    ],
+    ["GET /gateway/v1/health", "Load balancers", "Liveness check."],
 ];
 
 /// How a consumer presents a credential: the name, the header as the consumer sends it, notes.
-const CREDENTIAL_STYLES: [(&str, &str, &str); 3] = [
-    ("API key", "x-api-key: <secret>", "The secret alone."),
-    (
+const CREDENTIAL_STYLES: [[&str; 3]; 3] = [
+    ["API key", "x-api-key: <secret>", "The secret alone."],
+    [
         "HTTP Basic",
         "Authorization: Basic base64(<public key>:<secret>)",
         "The public key as user name, the secret as password. Portico splits them at the first colon.",
-    ),
-    (
+    ],
+    [
         "Bearer token",
         "Authorization: Bearer <access token>",
         "An access token from /oauth/token, for service applications that use client credentials.",
-    ),
+    ],
 ];
 
 /// Status, code and meaning of every answer from verify.
-const ANSWERS: [(&str, &str, &str); 9] = [
-    (
+const ANSWERS: [[&str; 3]; 9] = [
+    [
         "200",
         "\"valid\": true",
         "The credential is good. Forward the request, with the X-Portico-* headers.",
-    ),
-    (
+    ],
+    [
         "401",
         "INVALID",
         "No credential, a malformed or unknown one (including one of a deleted application), a wrong secret, or both x-api-key and Authorization.",
-    ),
-    (
+    ],
+    [
         "401",
         "REVOKED",
         "The credential was revoked, or its environment removed from the application. It will not work again. (A deleted application's credentials are gone: INVALID.)",
-    ),
-    (
+    ],
+    [
         "401",
         "DISABLED",
         "The credential's owner switched it off, or the application was deactivated.",
-    ),
-    (
+    ],
+    [
         "401",
         "EXPIRED",
         "An old secret whose grace period after a roll has ended, or an expired access token.",
-    ),
-    (
+    ],
+    [
         "401",
         "WRONG_ENVIRONMENT",
         "A credential of another environment, such as a sandbox key at a production gateway.",
-    ),
-    (
+    ],
+    [
         "429",
         "RATE_LIMITED",
         "The credential has used all its requests for this minute. Retry-After says how many seconds to wait.",
-    ),
-    (
+    ],
+    [
         "403",
         "GATEWAY_FORBIDDEN",
         "Your gateway token is missing, unknown or revoked: a problem with your gateway, not the consumer.",
-    ),
-    (
+    ],
+    [
         "503",
         "UNAVAILABLE",
         "Portico cannot reach its database. The credential is never treated as valid: refuse the request.",
-    ),
+    ],
 ];
 
 /// Headers on a 200 from verify and what they hold.
-const UPSTREAM_HEADERS: [(&str, &str); 7] = [
-    ("X-Portico-Application", "The calling application's id, app_…"),
-    (
+const UPSTREAM_HEADERS: [[&str; 2]; 7] = [
+    ["X-Portico-Application", "The calling application's id, app_…"],
+    [
         "X-Portico-Partner",
         "The domain of the partner that owns the application, such as acme.example.",
-    ),
-    (
+    ],
+    [
         "X-Portico-Product",
         "The API product's slug; for a bearer token, the token's scope (space-separated slugs).",
-    ),
-    (
+    ],
+    [
         "X-Portico-Environment",
         "The environment's slug: always your gateway token's environment.",
-    ),
-    (
+    ],
+    [
         "X-RateLimit-Limit",
         "Requests per one-minute window for this credential.",
-    ),
-    ("X-RateLimit-Remaining", "Requests left in the current window."),
-    (
+    ],
+    ["X-RateLimit-Remaining", "Requests left in the current window."],
+    [
         "X-RateLimit-Reset",
         "Unix time, in seconds, when the current window ends.",
-    ),
+    ],
 ];
 
 /// Status, OAuth error and meaning at /oauth/token.
-const TOKEN_ERRORS: [(&str, &str, &str); 4] = [
-    (
+const TOKEN_ERRORS: [[&str; 3]; 4] = [
+    [
         "400",
         "invalid_request",
         "A parameter is missing or repeated, or the client authenticated both ways.",
-    ),
-    ("400", "unsupported_grant_type", "grant_type is not client_credentials."),
-    (
+    ],
+    ["400", "unsupported_grant_type", "grant_type is not client_credentials."],
+    [
         "400",
         "invalid_scope",
         "The scope names a product the application has no issued credential for in this environment.",
-    ),
-    (
+    ],
+    [
         "401",
         "invalid_client",
         "Unknown client id or wrong secret. After HTTP Basic it comes with WWW-Authenticate: Basic realm=\"portico\".",
-    ),
+    ],
 ];
 
 #[component]
@@ -219,29 +219,14 @@ fn HowItWorks() -> impl IntoView {
                 </li>
             </ol>
             <h3>"Endpoints"</h3>
-            <div class="table-scroll">
-                <table class="stack">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Method and path"</th>
-                            <th scope="col">"Called by"</th>
-                            <th scope="col">"Purpose"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {ENDPOINTS
-                            .iter()
-                            .map(|&(endpoint, caller, purpose)| view! {
-                                <tr>
-                                    <td data-label="Endpoint"><code>{endpoint}</code></td>
-                                    <td data-label="Called by">{caller}</td>
-                                    <td data-label="Purpose">{purpose}</td>
-                                </tr>
-                            })
-                            .collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            {reference_table(
+                [
+                    Column::code("Method and path", "Endpoint"),
+                    Column::text("Called by", "Called by"),
+                    Column::text("Purpose", "Purpose"),
+                ],
+                &ENDPOINTS,
+            )}
         </section>
     }
 }
@@ -289,29 +274,14 @@ fn Forwarding() -> impl IntoView {
                 "Consumers present their credential in one of three ways. Forward the header to verify exactly as it "
                 "arrived: do not decode, trim or rebuild it."
             </p>
-            <div class="table-scroll">
-                <table class="stack">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Style"</th>
-                            <th scope="col">"Header the consumer sends"</th>
-                            <th scope="col">"Notes"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {CREDENTIAL_STYLES
-                            .iter()
-                            .map(|&(style, header, notes)| view! {
-                                <tr>
-                                    <td data-label="Style">{style}</td>
-                                    <td data-label="Header"><code>{header}</code></td>
-                                    <td data-label="Notes">{notes}</td>
-                                </tr>
-                            })
-                            .collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            {reference_table(
+                [
+                    Column::text("Style", "Style"),
+                    Column::code("Header the consumer sends", "Header"),
+                    Column::text("Notes", "Notes"),
+                ],
+                &CREDENTIAL_STYLES,
+            )}
             <ul>
                 <li>
                     "Send one credential. A request with both "<code>"x-api-key"</code>" and "
@@ -353,29 +323,14 @@ fn Answers() -> impl IntoView {
                 "request only on a "<code>"200"</code>"; treat every other status, a timeout and a refused connection "
                 "as a refusal."
             </p>
-            <div class="table-scroll">
-                <table class="stack">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Status"</th>
-                            <th scope="col">"Code"</th>
-                            <th scope="col">"Meaning"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {ANSWERS
-                            .iter()
-                            .map(|&(status, code, meaning)| view! {
-                                <tr>
-                                    <td data-label="Status">{status}</td>
-                                    <td data-label="Code"><code>{code}</code></td>
-                                    <td data-label="Meaning">{meaning}</td>
-                                </tr>
-                            })
-                            .collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            {reference_table(
+                [
+                    Column::text("Status", "Status"),
+                    Column::code("Code", "Code"),
+                    Column::text("Meaning", "Meaning"),
+                ],
+                &ANSWERS,
+            )}
             <p>
                 "A refusal's body is "<code>"{\"valid\":false,\"code\":\"REVOKED\"}"</code>", with the code from "
                 "the table. Malformed headers get "<code>"INVALID"</code>" and no further detail."
@@ -398,24 +353,7 @@ fn UpstreamHeaders() -> impl IntoView {
                 "On a "<code>"200"</code>", Portico says who is calling both in the JSON body and in headers, so a "
                 "proxy can copy them onto the request it forwards without reading JSON:"
             </p>
-            <div class="table-scroll">
-                <table class="stack">
-                    <thead>
-                        <tr><th scope="col">"Header"</th><th scope="col">"Value"</th></tr>
-                    </thead>
-                    <tbody>
-                        {UPSTREAM_HEADERS
-                            .iter()
-                            .map(|&(header, value)| view! {
-                                <tr>
-                                    <td data-label="Header"><code>{header}</code></td>
-                                    <td data-label="Value">{value}</td>
-                                </tr>
-                            })
-                            .collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            {reference_table([Column::code("Header", "Header"), Column::text("Value", "Value")], &UPSTREAM_HEADERS)}
             <ul>
                 <li>
                     "Set the "<code>"X-Portico-*"</code>" headers on every request you forward, replacing any the "
@@ -514,29 +452,14 @@ fn ClientCredentials() -> impl IntoView {
                 "Errors follow RFC 6749 §5.2, for example "
                 <code>"{\"error\":\"invalid_scope\",\"error_description\":\"…\"}"</code>":"
             </p>
-            <div class="table-scroll">
-                <table class="stack">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Status"</th>
-                            <th scope="col">"Error"</th>
-                            <th scope="col">"Meaning"</th>
-                        </tr>
-                    </thead>
-                    <tbody>
-                        {TOKEN_ERRORS
-                            .iter()
-                            .map(|&(status, error, meaning)| view! {
-                                <tr>
-                                    <td data-label="Status">{status}</td>
-                                    <td data-label="Error"><code>{error}</code></td>
-                                    <td data-label="Meaning">{meaning}</td>
-                                </tr>
-                            })
-                            .collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            {reference_table(
+                [
+                    Column::text("Status", "Status"),
+                    Column::code("Error", "Error"),
+                    Column::text("Meaning", "Meaning"),
+                ],
+                &TOKEN_ERRORS,
+            )}
             <h3>"Calling an API with the token"</h3>
             <Sample code=BEARER_CALL/>
             <p>
@@ -648,6 +571,71 @@ fn Reference() -> impl IntoView {
 
 /// A code sample. It scrolls sideways on a narrow screen instead of widening the page, and takes
 /// keyboard focus so that it can be scrolled without a mouse.
+/// A column of a reference table: its heading, the label a phone shows beside each cell (the
+/// `stack` layout turns rows into cards), and whether its cells are code.
+struct Column {
+    heading: &'static str,
+    label: &'static str,
+    code: bool,
+}
+
+impl Column {
+    const fn text(heading: &'static str, label: &'static str) -> Self {
+        Self {
+            heading,
+            label,
+            code: false,
+        }
+    }
+
+    const fn code(heading: &'static str, label: &'static str) -> Self {
+        Self {
+            heading,
+            label,
+            code: true,
+        }
+    }
+}
+
+/// One of the page's reference tables; each row has exactly one cell per column.
+fn reference_table<const COLUMNS: usize>(
+    columns: [Column; COLUMNS],
+    rows: &'static [[&'static str; COLUMNS]],
+) -> impl IntoView {
+    let headings = columns
+        .iter()
+        .map(|column| view! { <th scope="col">{column.heading}</th> })
+        .collect_view();
+    let body = rows
+        .iter()
+        .map(|row| {
+            let cells = columns
+                .iter()
+                .zip(row)
+                .map(|(column, &cell)| {
+                    let content = if column.code {
+                        view! { <code>{cell}</code> }.into_any()
+                    } else {
+                        cell.into_any()
+                    };
+                    view! { <td data-label=column.label>{content}</td> }
+                })
+                .collect_view();
+            view! { <tr>{cells}</tr> }
+        })
+        .collect_view();
+    view! {
+        <div class="table-scroll">
+            <table class="stack">
+                <thead>
+                    <tr>{headings}</tr>
+                </thead>
+                <tbody>{body}</tbody>
+            </table>
+        </div>
+    }
+}
+
 #[component]
 fn Sample(code: &'static str) -> impl IntoView {
     view! { <pre tabindex="0"><code>{code}</code></pre> }

@@ -946,6 +946,21 @@ async fn the_contract_is_published_as_openapi_and_on_the_docs_page() {
     ] {
         assert!(docs.contains(needle), "the Docs page explains {needle}");
     }
+    // Its table of answers has a row for every code, in a cell a phone labels "Code".
+    let answers = docs.split(r#"id="answers""#).nth(1).expect("the answers section");
+    for code in [
+        "INVALID",
+        "REVOKED",
+        "DISABLED",
+        "EXPIRED",
+        "WRONG_ENVIRONMENT",
+        "RATE_LIMITED",
+    ] {
+        assert!(
+            answers.contains(&format!(r#"<td data-label="Code"><code>{code}</code></td>"#)),
+            "the answers table documents {code}"
+        );
+    }
     app.stop().await;
 }
 
