@@ -63,22 +63,29 @@ pub async fn guard(
             .or_insert(value);
     }
 
+    // Where a browser without JavaScript goes back to: the page the form was on, if it is ours.
+    let back = parts
+        .headers
+        .get(header::REFERER)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|referer| same_site_path(&state.app.settings.base_url, referer))
+        .unwrap_or_else(|| "/".to_owned());
+
     if RATE_LIMITED.contains(&endpoint.as_str()) {
         match check_rate_limits(&state, &endpoint, client, fields.get("email")).await {
             Ok(Decision::Allowed) => {}
             Ok(Decision::Limited { retry_after_seconds }) => {
                 tracing::warn!(endpoint = %endpoint, client.ip = %client, "rate limit reached");
-                return rate_limited(plain_form, retry_after_seconds);
+                return rate_limited(plain_form, retry_after_seconds, &back);
             }
             // Fail closed: without counters we cannot tell an attack from a user.
             Err(error) => {
                 tracing::error!(error = %error, "rate-limit check failed");
-                return error_response(plain_form, &AppError::Internal);
+                return error_response(plain_form, &AppError::Internal, &back);
             }
         }
     }
 
-    let referer = parts.headers.get(header::REFERER).cloned();
     let response = next.run(Request::from_parts(parts, Body::from(body))).await;
 
     if response.headers().contains_key("serverfnerror") {
@@ -86,13 +93,13 @@ pub async fn guard(
         let bytes = to_bytes(body, MAX_BODY_BYTES).await.unwrap_or_default();
         let error = serde_json::from_slice::<AppError>(&bytes).unwrap_or(AppError::Internal);
         if plain_form {
-            return back_to_form(&state, &session, &endpoint, referer.as_ref(), error, fields).await;
+            return back_to_form(&session, &endpoint, &back, error, fields).await;
         }
         head.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         return Response::from_parts(head, Body::from(bytes));
     }
     if plain_form && SECRET_ENDPOINTS.contains(&endpoint.as_str()) {
-        return secret_page(response).await;
+        return secret_page(response, &back).await;
     }
     keep_redirect_on_site(&state, response)
 }
@@ -103,10 +110,10 @@ const SECRET_ENDPOINTS: &[&str] = &["reveal_secret", "roll_secret", "create_gate
 /// Without JavaScript a successful form post would be redirected back to its page, and a newly
 /// revealed secret, which Portico keeps only as a hash, would be lost. So the browser gets a page
 /// that shows it once instead (every response is `no-store`).
-async fn secret_page(response: Response) -> Response {
+async fn secret_page(response: Response, back: &str) -> Response {
     let bytes = to_bytes(response.into_body(), MAX_BODY_BYTES).await.unwrap_or_default();
     let Ok(revealed) = serde_json::from_slice::<app::credentials::api::RevealedSecret>(&bytes) else {
-        return error_response(true, &AppError::Internal);
+        return error_response(true, &AppError::Internal, back);
     };
     let escape = app::backend::mail::escape_html;
     let page = format!(
@@ -174,9 +181,9 @@ async fn check_rate_limits(
     })
 }
 
-fn rate_limited(plain_form: bool, retry_after_seconds: i64) -> Response {
+fn rate_limited(plain_form: bool, retry_after_seconds: i64, back: &str) -> Response {
     let error = AppError::RateLimited { retry_after_seconds };
-    let mut response = error_response(plain_form, &error);
+    let mut response = error_response(plain_form, &error, back);
     if let Ok(value) = HeaderValue::from_str(&retry_after_seconds.max(1).to_string()) {
         response.headers_mut().insert(header::RETRY_AFTER, value);
     }
@@ -184,14 +191,17 @@ fn rate_limited(plain_form: bool, retry_after_seconds: i64) -> Response {
 }
 
 /// An error answer in the form its caller reads: the server-function error encoding for fetch, a
-/// short page for a plain form post.
-fn error_response(plain_form: bool, error: &AppError) -> Response {
+/// short page for a plain form post, with a link `back` to the page the form was on.
+fn error_response(plain_form: bool, error: &AppError, back: &str) -> Response {
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if plain_form {
+        let escape = app::backend::mail::escape_html;
         let page = format!(
-            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Portico</title></head>\
-             <body><h1>{}</h1><p><a href=\"javascript:history.back()\">Go back</a> or <a href=\"/\">start again</a>.</p></body></html>",
-            app::backend::mail::escape_html(&error.to_string())
+            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+             <title>Portico</title><link rel=\"stylesheet\" href=\"/pkg/portico.css\"></head><body><main class=\"page\">\
+             <section class=\"card\"><h1>{}</h1><p><a href=\"{}\">Go back</a> or <a href=\"/\">start again</a>.</p></section></main></body></html>",
+            escape(&error.to_string()),
+            escape(back),
         );
         return (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response();
     }
@@ -209,10 +219,9 @@ fn error_response(plain_form: bool, error: &AppError) -> Response {
 
 /// After a failed plain form post: remember the error and what was typed, and go back to the form.
 async fn back_to_form(
-    state: &ServerState,
     session: &Session,
     endpoint: &str,
-    referer: Option<&HeaderValue>,
+    back: &str,
     error: AppError,
     mut fields: BTreeMap<String, String>,
 ) -> Response {
@@ -228,11 +237,7 @@ async fn back_to_form(
     if let Err(error) = session.insert(&format!("{FLASH_PREFIX}{endpoint}"), flash).await {
         tracing::error!(error = %error, "could not store the form flash");
     }
-    let back = referer
-        .and_then(|value| value.to_str().ok())
-        .and_then(|referer| same_site_path(&state.app.settings.base_url, referer))
-        .unwrap_or_else(|| "/".to_owned());
-    redirect(&back)
+    redirect(back)
 }
 
 fn redirect(location: &str) -> Response {

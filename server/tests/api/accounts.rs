@@ -618,7 +618,12 @@ async fn every_endpoint_that_takes_an_address_is_rate_limited(backend: Backend) 
         .await;
     assert_eq!(plain.status(), 429);
     assert!(plain.headers().contains_key("retry-after"));
-    assert!(plain.text().await.unwrap().contains("Too many attempts"));
+    let page = plain.text().await.unwrap();
+    assert!(page.contains("Too many attempts"), "{page}");
+    // Its way back is a plain link to the form's page: a script URL would be dead without
+    // JavaScript and is refused by the content security policy anyway.
+    assert!(page.contains(r#"<a href="/forgot-password">Go back</a>"#), "{page}");
+    assert!(!page.contains("javascript:"), "{page}");
     app.stop().await;
 }
 
