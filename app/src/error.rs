@@ -24,8 +24,14 @@ impl FormErrors {
     }
 
     pub fn with_field(mut self, name: &str, message: impl Into<String>) -> Self {
-        self.fields.entry(name.to_owned()).or_insert_with(|| message.into());
+        self.add_field(name, message);
         self
+    }
+
+    /// Records `message` against `name` unless that field already has one: the first problem
+    /// found is the one to fix first.
+    pub fn add_field(&mut self, name: &str, message: impl Into<String>) {
+        self.fields.entry(name.to_owned()).or_insert_with(|| message.into());
     }
 
     /// Keeps the value of a parse, or records its error against `field`: lets a form report

@@ -116,3 +116,73 @@ test('an owner registers an application, reveals a sandbox secret once, and an o
   await colleague.getByRole('button', { name: 'Reveal secret', exact: true }).click();
   await expect(colleague.getByLabel('Secret', { exact: true })).toHaveValue(/^sk_sandbox_/);
 });
+
+test('destructive and one-time actions are guarded: a double click reveals once, a failure keeps the secret, deactivating asks first', async ({ browser }) => {
+  const domain = freshDomain();
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await verifiedUser(page, 'Mary Somerville', `mary@${domain}`);
+  await completeProfileAndCompany(page, 'Mechanism of the Heavens');
+  await page.goto('/apis/new');
+  await page.getByLabel('Application name').fill('Ledger Sync');
+  await page.getByLabel('Application type').selectOption('web');
+  await page.getByLabel('Authentication').selectOption('authorization_code');
+  await page.getByLabel('Description').fill('Keeps two ledgers in step.');
+  await page.getByLabel('Redirect URLs').fill('https://ledger.example/callback');
+  await page.getByLabel('Digital Banking').check();
+  await page.getByLabel('Digital Account Opening').check();
+  await page.getByLabel('Sandbox').check();
+  await page.getByRole('button', { name: 'Register application' }).click();
+  await expect(page.getByRole('heading', { name: 'Ledger Sync' })).toBeVisible();
+  const rows = page.getByRole('row').filter({ hasText: 'Sandbox' });
+  await expect(rows.filter({ hasText: 'Digital Banking' })).toContainText('Issued');
+  await expect(rows.filter({ hasText: 'Digital Account Opening' })).toContainText('Issued');
+
+  // A double click sends one reveal: the button is busy until the answer is in, so no second
+  // request can answer "already revealed" over the only copy of the secret.
+  await page.getByLabel('Reveal secret: Digital Banking · Sandbox').click();
+  await page.getByRole('button', { name: 'Reveal secret', exact: true }).dblclick();
+  const heading = page.getByRole('heading', { name: 'Copy your secret now' });
+  await expect(heading).toBeVisible();
+  // The new secret takes the focus, so a screen reader announces it.
+  await expect(heading).toBeFocused();
+  const secret = page.getByLabel('Secret', { exact: true });
+  await expect(secret).toHaveValue(/^sk_sandbox_[0-9A-Za-z]{38}$/);
+  const revealed = await secret.inputValue();
+  // Had a second reveal gone out, its refusal would be on the page once the network is quiet.
+  await page.waitForLoadState('networkidle');
+  await expect(page.getByRole('alert')).toHaveCount(0);
+
+  // The other credential is revoked in a second tab; revealing it from this (older) page fails,
+  // and the failure shows beside the secret without taking it away.
+  const tab = await context.newPage();
+  await tab.goto(page.url());
+  await tab.getByLabel('Revoke: Digital Account Opening · Sandbox').click();
+  await tab.getByRole('button', { name: 'Revoke Digital Account Opening · Sandbox' }).click();
+  await expect(tab.getByRole('row').filter({ hasText: 'Digital Account Opening' })).toHaveCount(0);
+  await page.getByLabel('Reveal secret: Digital Account Opening · Sandbox').click();
+  await rows.filter({ hasText: 'Digital Account Opening' }).getByRole('button', { name: 'Reveal secret', exact: true }).click();
+  await expect(page.getByRole('alert')).toBeVisible();
+  await expect(secret).toHaveValue(revealed);
+
+  // Owners edit the details: a refused edit names the field and keeps what was typed.
+  await page.getByText('Edit details', { exact: true }).click();
+  await page.getByLabel('Application name').fill('Ledger Sync Two');
+  await page.getByLabel('Redirect URLs').fill('http://ledger.example/callback');
+  await page.getByRole('button', { name: 'Save details' }).click();
+  await expect(page.locator('#field-redirect_urls-error')).toContainText('must use https');
+  await expect(page.getByLabel('Redirect URLs')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByLabel('Application name')).toHaveValue('Ledger Sync Two');
+  await page.getByLabel('Redirect URLs').fill('https://ledger.example/callback\nhttps://ledger.example/v2/callback');
+  await page.getByRole('button', { name: 'Save details' }).click();
+  await expect(page.getByRole('heading', { name: 'Ledger Sync Two' })).toBeVisible();
+  await expect(page.getByText('https://ledger.example/callback · https://ledger.example/v2/callback')).toBeVisible();
+
+  // Deactivating asks first, and says what it does.
+  await page.getByText('Deactivate', { exact: true }).click();
+  await expect(page.getByText('Every request with these credentials will be refused')).toBeVisible();
+  await page.getByRole('button', { name: 'Deactivate Ledger Sync Two' }).click();
+  await expect(page.getByText('This application is deactivated')).toBeVisible();
+  await page.getByRole('button', { name: 'Restore Ledger Sync Two' }).click();
+  await expect(page.getByText('Deactivating stops every credential of this application at once.')).toBeVisible();
+});

@@ -3,7 +3,7 @@
 use super::api::*;
 use crate::credentials::pages::SecretBox;
 use crate::error::AppError;
-use crate::ui::{FormAlert, FormFlashLoader, action_error};
+use crate::ui::{ActionButton, FormAlert, FormFlashLoader, SubmitButton, action_error};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -60,7 +60,7 @@ pub fn AdminPage() -> impl IntoView {
                                                 <ActionForm action=decide attr:class="inline-form">
                                                     <input type="hidden" name="credential_id" value=approve_id/>
                                                     <input type="hidden" name="decision" value="approve"/>
-                                                    <button type="submit" class="button small" aria-label=approve_label>"Approve"</button>
+                                                    <ActionButton pending=decide.pending() attr:aria-label=approve_label>"Approve"</ActionButton>
                                                 </ActionForm>
                                                 <details class="confirm">
                                                     <summary class="button small danger" aria-label=reject_label>"Reject"</summary>
@@ -70,7 +70,7 @@ pub fn AdminPage() -> impl IntoView {
                                                             <input type="hidden" name="decision" value="reject"/>
                                                             <label for=reason_id.clone()>"Reason (sent to the owners)"</label>
                                                             <input id=reason_id type="text" name="reason" required=true/>
-                                                            <button type="submit" class="button small danger">"Reject"</button>
+                                                            <ActionButton pending=decide.pending() class="button small danger">"Reject"</ActionButton>
                                                         </ActionForm>
                                                     </div>
                                                 </details>
@@ -148,7 +148,6 @@ fn GatewayTokensCard(
     create: ServerAction<CreateGatewayToken>,
     revoke: ServerAction<RevokeGatewayToken>,
 ) -> impl IntoView {
-    let pending = create.pending();
     view! {
         <section class="card" aria-labelledby="gateway-tokens-heading">
             <h2 id="gateway-tokens-heading">"Gateway tokens"</h2>
@@ -171,9 +170,7 @@ fn GatewayTokensCard(
                     <label for="gateway-token-name">"Gateway name"</label>
                     <input id="gateway-token-name" type="text" name="name" required=true maxlength="100" placeholder="Production nginx"/>
                 </div>
-                <button type="submit" class="button primary" disabled=move || pending.get()>
-                    {move || if pending.get() { "Creating…" } else { "Create gateway token" }}
-                </button>
+                <SubmitButton label="Create gateway token" busy_label="Creating…" pending=create.pending().into()/>
             </ActionForm>
             {(!tokens.is_empty()).then(|| view! {
                 <div class="table-scroll">
@@ -200,7 +197,7 @@ fn GatewayTokensCard(
                                                             <p>"Gateways using this token are refused from their next request."</p>
                                                             <ActionForm action=revoke attr:class="inline-form">
                                                                 <input type="hidden" name="id" value=token.id.to_string()/>
-                                                                <button type="submit" class="button small danger">{label.clone()}</button>
+                                                                <ActionButton pending=revoke.pending() class="button small danger">{label.clone()}</ActionButton>
                                                             </ActionForm>
                                                         </div>
                                                     </details>
@@ -249,7 +246,7 @@ fn RateLimitsCard(limits: Vec<RateLimitRow>, save: ServerAction<SaveRateLimit>) 
                                             <input id=field type="number" name="requests_per_minute" min="1" max="1000000" required=true
                                                 value=limit.requests_per_minute.to_string() inputmode="numeric"/>
                                             {limit.is_default.then(|| view! { <span class="muted small">"default"</span> })}
-                                            <button type="submit" class="button small" aria-label=format!("Save: {label}")>"Save"</button>
+                                            <ActionButton pending=save.pending() attr:aria-label=format!("Save: {label}")>"Save"</ActionButton>
                                         </ActionForm>
                                     </td>
                                 </tr>
@@ -354,7 +351,7 @@ fn EnvironmentEditor(item: CatalogueItem, action: ServerAction<SaveEnvironment>)
                     <input id=enabled_id.clone() type="checkbox" name="enabled" value="on" checked=item.enabled/>
                     <label for=enabled_id.clone()>"Enabled"</label>
                 </div>
-                <button type="submit" class="button small primary">{if is_new { "Add environment" } else { "Save environment" }}</button>
+                <ActionButton pending=action.pending() class="button small primary">{if is_new { "Add environment" } else { "Save environment" }}</ActionButton>
             </ActionForm>
         </details>
     }
@@ -417,7 +414,7 @@ fn ProductEditor(item: CatalogueItem, all: Vec<CatalogueItem>, action: ServerAct
                         }).collect_view()}
                     </fieldset>
                 })}
-                <button type="submit" class="button small primary">{if is_new { "Add product" } else { "Save product" }}</button>
+                <ActionButton pending=action.pending() class="button small primary">{if is_new { "Add product" } else { "Save product" }}</ActionButton>
             </ActionForm>
         </details>
     }

@@ -249,7 +249,7 @@ pub async fn register_application(
     #[server(default)] products: Vec<i64>,
     #[server(default)] environments: Vec<i64>,
 ) -> Result<(), AppError> {
-    use crate::applications::domain::RegistrationForm;
+    use crate::applications::domain::{DetailsForm, RegistrationForm};
     use ssr::*;
     let (state, _, user) = signed_in().await?;
     let (blocker, membership) = registration_blocker(&state, &user).await?;
@@ -258,12 +258,14 @@ pub async fn register_application(
     }
     let membership = membership.ok_or(AppError::NotFound)?;
     let registration = RegistrationForm {
-        name,
+        details: DetailsForm {
+            name,
+            description,
+            site_url,
+            redirect_urls,
+        },
         app_type,
         auth_method,
-        description,
-        site_url,
-        redirect_urls,
         product_ids: products,
         environment_ids: environments,
     }
@@ -455,6 +457,39 @@ pub async fn application_details(public_id: String) -> Result<AppDetails, AppErr
             })
             .collect(),
     })
+}
+
+/// Saves an application's name, description, site and redirect URLs. Owners only: partner admins
+/// manage owners, not the application itself.
+#[server(endpoint = "update_application")]
+pub async fn update_application(
+    public_id: String,
+    name: String,
+    #[server(default)] description: String,
+    #[server(default)] site_url: String,
+    #[server(default)] redirect_urls: String,
+) -> Result<(), AppError> {
+    use crate::applications::domain::{AuthMethod, DetailsForm};
+    use ssr::*;
+    let (state, _, user) = signed_in().await?;
+    let (app, _) = service::require_owned(&state.db, &user, &public_id)
+        .await
+        .map_err(application_error)?;
+    let auth_method = AuthMethod::parse(&app.auth_method)
+        .ok_or_else(|| internal("application has an unknown authentication method", &app.auth_method))?;
+    let details = DetailsForm {
+        name,
+        description,
+        site_url,
+        redirect_urls,
+    }
+    .parse(auth_method)
+    .map_err(AppError::Invalid)?;
+    service::update_details(&state, &actor(Some(user.id)).await, &app, details)
+        .await
+        .map_err(application_error)?;
+    leptos_axum::redirect(&format!("/apis/{}?updated=1", app.public_id));
+    Ok(())
 }
 
 #[server(endpoint = "set_application_active")]

@@ -81,15 +81,83 @@ pub fn parse_site_url(input: &str) -> Result<Option<String>, String> {
     Ok(Some(url.to_string()))
 }
 
-/// A registration that satisfies every rule.
-#[derive(Debug, Clone)]
-pub struct Registration {
+/// The parts of an application its owners may change after registering: what it is called and
+/// where it lives. Type and authentication are fixed; products and environments have their own
+/// rules (credentials are issued and revoked with them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Details {
     pub name: String,
-    pub app_type: AppType,
-    pub auth_method: AuthMethod,
     pub description: String,
     pub site_url: Option<String>,
     pub redirect_urls: Vec<String>,
+}
+
+/// The raw details, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct DetailsForm {
+    pub name: String,
+    pub description: String,
+    pub site_url: String,
+    /// One URL per line.
+    pub redirect_urls: String,
+}
+
+impl DetailsForm {
+    /// Checks the details of an application that authenticates with `auth_method` (unknown while
+    /// a registration form has none chosen), adding every broken rule to `errors`.
+    fn check(self, auth_method: Option<AuthMethod>, errors: &mut FormErrors) -> Details {
+        let name = self.name.trim().to_owned();
+        let name_chars = name.chars().count();
+        if !(3..=80).contains(&name_chars) || name.chars().any(char::is_control) {
+            errors.add_field("name", "Use 3 to 80 characters for the application name.");
+        }
+        let description = self.description.trim().to_owned();
+        if description.chars().count() > 2000 {
+            errors.add_field("description", "Use at most 2000 characters.");
+        }
+        let site_url = errors.check("site_url", parse_site_url(&self.site_url)).flatten();
+        let mut redirect_urls = Vec::new();
+        for line in self.redirect_urls.lines().map(str::trim).filter(|l| !l.is_empty()) {
+            match parse_redirect_url(line) {
+                Ok(url) if !redirect_urls.contains(&url) => redirect_urls.push(url),
+                Ok(_) => {}
+                Err(message) => {
+                    errors.add_field("redirect_urls", message);
+                    break;
+                }
+            }
+        }
+        if redirect_urls.len() > 20 {
+            errors.add_field("redirect_urls", "Use at most 20 redirect URLs.");
+        }
+        if auth_method == Some(AuthMethod::AuthorizationCode) && redirect_urls.is_empty() {
+            errors.add_field(
+                "redirect_urls",
+                "Authorization code needs at least one redirect URL, one per line.",
+            );
+        }
+        Details {
+            name,
+            description,
+            site_url,
+            redirect_urls,
+        }
+    }
+
+    /// The details of an existing application that authenticates with `auth_method`.
+    pub fn parse(self, auth_method: AuthMethod) -> Result<Details, FormErrors> {
+        let mut errors = FormErrors::default();
+        let details = self.check(Some(auth_method), &mut errors);
+        if errors.is_empty() { Ok(details) } else { Err(errors) }
+    }
+}
+
+/// A registration that satisfies every rule.
+#[derive(Debug, Clone)]
+pub struct Registration {
+    pub details: Details,
+    pub app_type: AppType,
+    pub auth_method: AuthMethod,
     pub product_ids: Vec<i64>,
     pub environment_ids: Vec<i64>,
 }
@@ -97,12 +165,9 @@ pub struct Registration {
 /// The raw form.
 #[derive(Debug, Clone, Default)]
 pub struct RegistrationForm {
-    pub name: String,
+    pub details: DetailsForm,
     pub app_type: String,
     pub auth_method: String,
-    pub description: String,
-    pub site_url: String,
-    pub redirect_urls: String,
     pub product_ids: Vec<i64>,
     pub environment_ids: Vec<i64>,
 }
@@ -112,70 +177,38 @@ impl RegistrationForm {
     /// ids are checked against the catalogue by the caller.
     pub fn parse(self) -> Result<Registration, FormErrors> {
         let mut errors = FormErrors::default();
-        let name = self.name.trim().to_owned();
-        let name_chars = name.chars().count();
-        if !(3..=80).contains(&name_chars) || name.chars().any(char::is_control) {
-            errors = errors.with_field("name", "Use 3 to 80 characters for the application name.");
-        }
         let app_type = AppType::parse(&self.app_type);
         if app_type.is_none() {
-            errors = errors.with_field("app_type", "Choose the type of application.");
+            errors.add_field("app_type", "Choose the type of application.");
         }
         let auth_method = AuthMethod::parse(&self.auth_method);
         if auth_method.is_none() {
-            errors = errors.with_field("auth_method", "Choose how the application authenticates.");
+            errors.add_field("auth_method", "Choose how the application authenticates.");
         }
         if auth_method == Some(AuthMethod::ClientCredentials) && app_type.is_some_and(|t| t != AppType::Service) {
-            errors = errors.with_field(
+            errors.add_field(
                 "auth_method",
                 "Client credentials are for service applications only; choose authorization code, or make this a service application.",
             );
         }
-        let description = self.description.trim().to_owned();
-        if description.chars().count() > 2000 {
-            errors = errors.with_field("description", "Use at most 2000 characters.");
-        }
-        let site_url = errors.check("site_url", parse_site_url(&self.site_url)).flatten();
-        let mut redirect_urls = Vec::new();
-        for line in self.redirect_urls.lines().map(str::trim).filter(|l| !l.is_empty()) {
-            match parse_redirect_url(line) {
-                Ok(url) if !redirect_urls.contains(&url) => redirect_urls.push(url),
-                Ok(_) => {}
-                Err(message) => {
-                    errors = errors.with_field("redirect_urls", message);
-                    break;
-                }
-            }
-        }
-        if redirect_urls.len() > 20 {
-            errors = errors.with_field("redirect_urls", "Use at most 20 redirect URLs.");
-        }
-        if auth_method == Some(AuthMethod::AuthorizationCode) && redirect_urls.is_empty() {
-            errors = errors.with_field(
-                "redirect_urls",
-                "Authorization code needs at least one redirect URL, one per line.",
-            );
-        }
+        let details = self.details.check(auth_method, &mut errors);
         let mut product_ids = self.product_ids;
         product_ids.sort_unstable();
         product_ids.dedup();
         if product_ids.is_empty() {
-            errors = errors.with_field("products", "Choose at least one API product.");
+            errors.add_field("products", "Choose at least one API product.");
         }
         let mut environment_ids = self.environment_ids;
         environment_ids.sort_unstable();
         environment_ids.dedup();
         if environment_ids.is_empty() {
-            errors = errors.with_field("environments", "Choose at least one environment.");
+            errors.add_field("environments", "Choose at least one environment.");
         }
         match (app_type, auth_method) {
             (Some(app_type), Some(auth_method)) if errors.is_empty() => Ok(Registration {
-                name,
+                details,
                 app_type,
                 auth_method,
-                description,
-                site_url,
-                redirect_urls,
                 product_ids,
                 environment_ids,
             }),
@@ -188,14 +221,20 @@ impl RegistrationForm {
 mod tests {
     use super::*;
 
-    fn form() -> RegistrationForm {
-        RegistrationForm {
+    fn details() -> DetailsForm {
+        DetailsForm {
             name: "Payments Hub".into(),
-            app_type: "web".into(),
-            auth_method: "authorization_code".into(),
             description: "Moves money".into(),
             site_url: "https://acme.example/app".into(),
             redirect_urls: "https://acme.example/callback\n\nhttp://localhost:8080/cb\n".into(),
+        }
+    }
+
+    fn form() -> RegistrationForm {
+        RegistrationForm {
+            details: details(),
+            app_type: "web".into(),
+            auth_method: "authorization_code".into(),
             product_ids: vec![2, 1, 2],
             environment_ids: vec![1],
         }
@@ -205,7 +244,7 @@ mod tests {
     fn a_complete_form_parses() {
         let registration = form().parse().unwrap();
         assert_eq!(
-            registration.redirect_urls,
+            registration.details.redirect_urls,
             ["https://acme.example/callback", "http://localhost:8080/cb"]
         );
         assert_eq!(registration.product_ids, [1, 2]);
@@ -223,13 +262,46 @@ mod tests {
 
     #[test]
     fn authorization_code_needs_a_redirect_url() {
-        let errors = RegistrationForm {
+        let without_urls = || DetailsForm {
             redirect_urls: String::new(),
+            ..details()
+        };
+        let errors = RegistrationForm {
+            details: without_urls(),
             ..form()
         }
         .parse()
         .unwrap_err();
         assert!(errors.fields.contains_key("redirect_urls"));
+        // The same rule holds when an owner edits the application later.
+        let errors = without_urls().parse(AuthMethod::AuthorizationCode).unwrap_err();
+        assert!(errors.fields.contains_key("redirect_urls"));
+        let details = without_urls().parse(AuthMethod::ClientCredentials).unwrap();
+        assert!(details.redirect_urls.is_empty());
+    }
+
+    #[test]
+    fn edited_details_are_trimmed_and_every_broken_one_is_reported() {
+        let details = DetailsForm {
+            name: "  Payments Hub 2  ".into(),
+            site_url: String::new(),
+            ..details()
+        }
+        .parse(AuthMethod::AuthorizationCode)
+        .unwrap();
+        assert_eq!(details.name, "Payments Hub 2");
+        assert_eq!(details.site_url, None);
+        let errors = DetailsForm {
+            name: "x".into(),
+            description: "d".repeat(2001),
+            site_url: "ftp://acme.example".into(),
+            redirect_urls: "http://acme.example/cb".into(),
+        }
+        .parse(AuthMethod::AuthorizationCode)
+        .unwrap_err();
+        for field in ["name", "description", "site_url", "redirect_urls"] {
+            assert!(errors.fields.contains_key(field), "{field}");
+        }
     }
 
     #[test]
@@ -244,7 +316,10 @@ mod tests {
         let service = RegistrationForm {
             app_type: "service".into(),
             auth_method: "client_credentials".into(),
-            redirect_urls: String::new(),
+            details: DetailsForm {
+                redirect_urls: String::new(),
+                ..details()
+            },
             ..form()
         };
         assert!(service.parse().is_ok());
@@ -253,7 +328,10 @@ mod tests {
     #[test]
     fn every_broken_rule_is_reported_at_once() {
         let errors = RegistrationForm {
-            name: "x".into(),
+            details: DetailsForm {
+                name: "x".into(),
+                ..details()
+            },
             app_type: "toaster".into(),
             product_ids: vec![],
             environment_ids: vec![],

@@ -4,9 +4,11 @@
 
 use super::api::*;
 use crate::credentials::api::{RevealSecret, RevokeCredential, RollSecret};
-use crate::credentials::pages::{CopyButton, CredentialActions, RevealedPanel, UsageChart};
+use crate::credentials::pages::{CopyButton, CredentialActions, RevealOutcome, RevealedPanel, UsageChart};
 use crate::error::AppError;
-use crate::ui::{FormAlert, FormFlashLoader, SubmitButton, TextField, action_error, initial_value};
+use crate::ui::{
+    ActionButton, FormAlert, FormFlashLoader, SubmitButton, TextArea, TextField, action_error, initial_value, successes,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Redirect};
@@ -110,6 +112,10 @@ pub fn RegisterApplicationPage() -> impl IntoView {
     }
 }
 
+const DESCRIPTION_HINT: &str = "What the application does and why it needs these APIs.";
+const SITE_URL_HINT: &str = "Optional: where the application or its download lives.";
+const REDIRECT_URLS_HINT: &str = "One per line. https, or http for localhost only.";
+
 #[component]
 fn RegistrationForm(context: RegistrationOptions) -> impl IntoView {
     let action = ServerAction::<RegisterApplication>::new();
@@ -150,18 +156,9 @@ fn RegistrationForm(context: RegistrationOptions) -> impl IntoView {
                         <p class="hint" id="field-auth_method-hint">"Authorization code needs at least one redirect URL."</p>
                         <p class="field-error" id="field-auth_method-error">{message("auth_method")}</p>
                     </div>
-                    <div class="field">
-                        <label for="field-description">"Description"</label>
-                        <p class="hint" id="field-description-hint">"What the application does and why it needs these APIs."</p>
-                        <textarea id="field-description" name="description" rows="3" aria-describedby="field-description-hint">{description}</textarea>
-                    </div>
-                    <TextField label="Site URL" name="site_url" input_type="url" hint="Optional: where the application or its download lives." value=site_url error=error/>
-                    <div class="field">
-                        <label for="field-redirect_urls">"Redirect URLs"</label>
-                        <p class="hint" id="field-redirect_urls-hint">"One per line. https, or http for localhost only."</p>
-                        <textarea id="field-redirect_urls" name="redirect_urls" rows="3" aria-describedby="field-redirect_urls-hint field-redirect_urls-error">{redirect_urls}</textarea>
-                        <p class="field-error" id="field-redirect_urls-error">{message("redirect_urls")}</p>
-                    </div>
+                    <TextArea label="Description" name="description" hint=DESCRIPTION_HINT value=description error=error/>
+                    <TextField label="Site URL" name="site_url" input_type="url" hint=SITE_URL_HINT value=site_url error=error/>
+                    <TextArea label="Redirect URLs" name="redirect_urls" hint=REDIRECT_URLS_HINT value=redirect_urls error=error/>
                     <fieldset class="field choices">
                         <legend>"API products"</legend>
                         {context.products.iter().map(|p| {
@@ -205,18 +202,13 @@ pub fn ApplicationPage() -> impl IntoView {
     let reveal = ServerAction::<RevealSecret>::new();
     let roll = ServerAction::<RollSecret>::new();
     let revoke = ServerAction::<RevokeCredential>::new();
-    let actions = LifecycleActions {
-        set_active: ServerAction::new(),
-        delete: ServerAction::new(),
-        add_owner: ServerAction::new(),
-        remove_owner: ServerAction::new(),
-        environments: ServerAction::new(),
-    };
+    let actions = LifecycleActions::new();
     // Looked at again after every action, and every two seconds while provisioning runs.
     let tick = RwSignal::new(0u32);
     let details = Resource::new(
         move || {
-            let versions = reveal.version().get() + roll.version().get() + revoke.version().get() + actions.completed();
+            let versions =
+                reveal.version().get() + roll.version().get() + revoke.version().get() + actions.succeeded.get();
             (public_id(), tick.get(), versions)
         },
         |(id, ..)| application_details(id),
@@ -227,8 +219,12 @@ pub fn ApplicationPage() -> impl IntoView {
         }
     });
     let registered = use_query_map().read_untracked().get("registered").is_some();
+    let outcome = RevealOutcome::follow(reveal, roll);
     view! {
         <Title text="Application"/>
+        // Outside the part that is rebuilt whenever the application is read again, so that a new
+        // secret keeps the focus it takes.
+        <RevealedPanel outcome/>
         <Transition fallback=|| view! { <p class="muted" role="status">"Loading the application…"</p> }>
             {move || details.get().map(|details| match details {
                 Err(AppError::Unauthenticated) => view! { <Redirect path="/signin"/> }.into_any(),
@@ -238,12 +234,12 @@ pub fn ApplicationPage() -> impl IntoView {
                 }.into_any(),
                 Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
                 Ok(app) => view! {
+                    <Title text=app.name.clone()/>
                     <div class="page-heading">
                         <h1>{app.name.clone()}</h1>
                         <A href="/apis">"All applications"</A>
                     </div>
                     {registered.then(|| view! { <p class="notice" role="status">"Application registered. Credentials are being provisioned; this page updates by itself."</p> })}
-                    <RevealedPanel reveal roll/>
                     <section class="card">
                         <h2>"Credentials"</h2>
                         {(!app.is_owner).then(|| view! { <p class="muted">"Only the application's owners see its credentials."</p> })}
@@ -260,6 +256,7 @@ pub fn ApplicationPage() -> impl IntoView {
                             {app.site_url.clone().map(|url| view! { <dt>"Site URL"</dt><dd>{url}</dd> })}
                             {(!app.redirect_urls.is_empty()).then(|| view! { <dt>"Redirect URLs"</dt><dd>{app.redirect_urls.join(" · ")}</dd> })}
                         </dl>
+                        {app.is_owner.then(|| view! { <EditDetails app=app.clone() action=actions.details/> })}
                     </section>
                     <OwnersCard public_id=app.public_id.clone() owners=app.owners.clone() can_manage=app.can_manage_owners actions/>
                     {app.is_owner.then(|| view! { <ApplicationActivity public_id=app.public_id.clone()/> })}
@@ -293,7 +290,9 @@ fn CredentialTable(
                                 <td data-label="Environment">{cell.environment.clone()}</td>
                                 <td data-label="Product">{cell.product.clone()}</td>
                                 <td data-label="State"><span class=format!("chip state-{}", cell.state)>{state_label(&cell.state)}</span></td>
-                                <td data-label="Public key"><code>{cell.credential.as_ref().and_then(|c| c.public_key.clone()).unwrap_or_default()}</code></td>
+                                <td data-label="Public key">{cell.credential.as_ref().and_then(|c| c.public_key.clone()).map(|key| view! {
+                                    <code>{key.clone()}</code>" "<CopyButton text=key label=format!("Copy public key: {label}")/>
+                                })}</td>
                                 <td data-label="Use, 30 days">{cell.credential.as_ref().filter(|c| c.public_key.is_some()).map(|c| view! {
                                     <UsageChart usage=c.usage.clone() last_used=c.last_used.clone()/>
                                 })}</td>
@@ -346,7 +345,7 @@ fn OAuthClientsCard(
                                         {client.environment.clone()}
                                         {client.revoked.then(|| view! { " "<span class="chip state-revoked">"Revoked"</span> })}
                                     </td>
-                                    <td data-label="Client ID"><code>{client.client_id.clone()}</code>" "<CopyButton text=client.client_id.clone() label="Copy client ID"/></td>
+                                    <td data-label="Client ID"><code>{client.client_id.clone()}</code>" "<CopyButton text=client.client_id.clone() label=format!("Copy client ID: {}", client.environment)/></td>
                                     <td data-label="Use, 30 days"><UsageChart usage=client.usage.clone() last_used=client.last_used.clone()/></td>
                                     <td data-label="Actions" class="actions">{actions}</td>
                                 </tr>
@@ -367,15 +366,77 @@ struct LifecycleActions {
     add_owner: ServerAction<AddCoOwner>,
     remove_owner: ServerAction<RemoveCoOwner>,
     environments: ServerAction<UpdateEnvironments>,
+    details: ServerAction<UpdateApplication>,
+    /// How many of these actions have gone through: the page reads the application again after
+    /// each, and not after a refused one, whose form keeps what was typed.
+    succeeded: Signal<usize>,
 }
 
 impl LifecycleActions {
-    fn completed(&self) -> usize {
-        self.set_active.version().get()
-            + self.delete.version().get()
-            + self.add_owner.version().get()
-            + self.remove_owner.version().get()
-            + self.environments.version().get()
+    fn new() -> Self {
+        let (set_active, delete, add_owner, remove_owner, environments, details) = (
+            ServerAction::new(),
+            ServerAction::new(),
+            ServerAction::new(),
+            ServerAction::new(),
+            ServerAction::new(),
+            ServerAction::new(),
+        );
+        let counts = [
+            successes(set_active),
+            successes(delete),
+            successes(add_owner),
+            successes(remove_owner),
+            successes(environments),
+            successes(details),
+        ];
+        Self {
+            set_active,
+            delete,
+            add_owner,
+            remove_owner,
+            environments,
+            details,
+            succeeded: Signal::derive(move || counts.iter().map(|count| count.get()).sum()),
+        }
+    }
+}
+
+/// The owners' form for what an application is called and where it lives. Opened from the
+/// Details card; it opens by itself when a plain post came back with an error.
+#[component]
+fn EditDetails(app: AppDetails, action: ServerAction<UpdateApplication>) -> impl IntoView {
+    let updated = use_query_map().read_untracked().get("updated").is_some();
+    view! {
+        {updated.then(|| view! { <p class="notice" role="status">"Details saved."</p> })}
+        <FormFlashLoader endpoint="update_application" children=move |flash| {
+            let error = action_error(action, &flash);
+            let failed = flash.error.is_some();
+            let value = |field: &str, saved: String| initial_value(&flash, field, saved);
+            let name = value("name", app.name.clone());
+            let description = value("description", app.description.clone());
+            let site_url = value("site_url", app.site_url.clone().unwrap_or_default());
+            let redirect_urls = value("redirect_urls", app.redirect_urls.join("\n"));
+            // Client-credentials applications have no use for redirect URLs, but keep any they were given.
+            let uses_redirects = app.auth_method == "authorization_code" || !app.redirect_urls.is_empty();
+            let public_id = app.public_id.clone();
+            view! {
+                <details class="edit" open=failed>
+                    <summary class="button small">"Edit details"</summary>
+                    <ActionForm action=action attr:class="form" attr:novalidate=true>
+                        <FormAlert error=error/>
+                        <input type="hidden" name="public_id" value=public_id/>
+                        <TextField label="Application name" name="name" required=true hint="Unique within your company, 3 to 80 characters." value=name error=error/>
+                        <TextArea label="Description" name="description" hint=DESCRIPTION_HINT value=description error=error/>
+                        <TextField label="Site URL" name="site_url" input_type="url" hint=SITE_URL_HINT value=site_url error=error/>
+                        {uses_redirects.then(|| view! {
+                            <TextArea label="Redirect URLs" name="redirect_urls" hint=REDIRECT_URLS_HINT value=redirect_urls error=error/>
+                        })}
+                        <SubmitButton label="Save details" busy_label="Saving…" pending=action.pending().into()/>
+                    </ActionForm>
+                </details>
+            }
+        }/>
     }
 }
 
@@ -394,11 +455,17 @@ fn OwnersCard(public_id: String, owners: Vec<OwnerRow>, can_manage: bool, action
                 let (public_id, user_id) = (public_id.clone(), owner.user_id.to_string());
                 let label = format!("Remove {} as owner", owner.name);
                 view! {
-                    <ActionForm action=remove_owner attr:class="inline-form">
-                        <input type="hidden" name="public_id" value=public_id/>
-                        <input type="hidden" name="user_id" value=user_id/>
-                        <button type="submit" class="button small danger" aria-label=label>"Remove"</button>
-                    </ActionForm>
+                    <details class="confirm">
+                        <summary class="button small danger" aria-label=label.clone()>"Remove"</summary>
+                        <div class="confirm-body">
+                            <p>{format!("{} will no longer see or manage this application's credentials.", owner.name)}</p>
+                            <ActionForm action=remove_owner attr:class="inline-form">
+                                <input type="hidden" name="public_id" value=public_id/>
+                                <input type="hidden" name="user_id" value=user_id/>
+                                <ActionButton pending=remove_owner.pending() class="button small danger">{label}</ActionButton>
+                            </ActionForm>
+                        </div>
+                    </details>
                 }
             });
             view! { <li><span>{format!("{} ({})", owner.name, owner.email)}</span>{remove}</li> }
@@ -451,11 +518,32 @@ fn LifecycleCard(public_id: String, name: String, active: bool, actions: Lifecyc
         <section class="card">
             <h2>"Application status"</h2>
             <p>{note}</p>
-            <ActionForm action=set_active attr:class="inline-form">
-                <input type="hidden" name="public_id" value=toggle_id/>
-                <input type="hidden" name="active" value=if active { "false" } else { "true" }/>
-                <button type="submit" class=if active { "button danger" } else { "button" }>{button}</button>
-            </ActionForm>
+            {
+                let form = view! {
+                    <ActionForm action=set_active attr:class="inline-form">
+                        <input type="hidden" name="public_id" value=toggle_id/>
+                        <input type="hidden" name="active" value=if active { "false" } else { "true" }/>
+                        <ActionButton pending=set_active.pending() class=if active { "button danger" } else { "button" }>
+                            {format!("{button} {name}")}
+                        </ActionButton>
+                    </ActionForm>
+                };
+                // Restoring takes nothing away; deactivating stops live traffic, so it asks first.
+                if active {
+                    view! {
+                        <details class="confirm">
+                            <summary class="button danger">{button}</summary>
+                            <div class="confirm-body">
+                                <p>"Every request with these credentials will be refused until you restore the application."</p>
+                                {form}
+                            </div>
+                        </details>
+                    }
+                    .into_any()
+                } else {
+                    form.into_any()
+                }
+            }
             <details class="confirm danger-zone">
                 <summary class="button danger">"Delete application"</summary>
                 <div class="confirm-body">
@@ -470,7 +558,7 @@ fn LifecycleCard(public_id: String, name: String, active: bool, actions: Lifecyc
                                 <label for="field-confirm_name">{confirm_label}</label>
                                 <input id="field-confirm_name" type="text" name="confirm_name" autocomplete="off" aria-describedby="field-confirm_name-error"/>
                                 <p class="field-error" id="field-confirm_name-error">{message}</p>
-                                <button type="submit" class="button danger">"Delete forever"</button>
+                                <ActionButton pending=delete.pending() class="button danger">"Delete forever"</ActionButton>
                             </ActionForm>
                         }
                     }/>

@@ -6,7 +6,7 @@
 //! conditional update, so a job that runs twice (a crash after the update, a second instance)
 //! issues nothing twice.
 
-use super::domain::Registration;
+use super::domain::{Details, Registration};
 use crate::backend::audit::{self, Actor, Event};
 use crate::backend::entities::{
     application, application_owner, credential, environment, job, partner_member, product, user,
@@ -64,6 +64,11 @@ fn public_id() -> String {
     format!("app_{random}")
 }
 
+/// Redirect URLs as the `redirect_urls` column holds them: a JSON array.
+fn redirect_urls_column(urls: &[String]) -> String {
+    serde_json::to_string(urls).unwrap_or_else(|_| "[]".into())
+}
+
 #[tracing::instrument(skip_all, fields(user.id = user.id))]
 pub async fn register(
     state: &AppState,
@@ -90,7 +95,7 @@ pub async fn register(
     let txn = begin_write(&state.db).await?;
     let taken = application::Entity::find()
         .filter(application::Column::PartnerId.eq(membership.partner.id))
-        .filter(application::Column::Name.eq(&registration.name))
+        .filter(application::Column::Name.eq(&registration.details.name))
         .one(&txn)
         .await?;
     if taken.is_some() {
@@ -99,12 +104,12 @@ pub async fn register(
     let app = application::ActiveModel {
         public_id: Set(public_id()),
         partner_id: Set(membership.partner.id),
-        name: Set(registration.name.clone()),
+        name: Set(registration.details.name),
         app_type: Set(registration.app_type.as_str().into()),
         auth_method: Set(registration.auth_method.as_str().into()),
-        description: Set(registration.description),
-        site_url: Set(registration.site_url),
-        redirect_urls: Set(serde_json::to_string(&registration.redirect_urls).unwrap_or_else(|_| "[]".into())),
+        description: Set(registration.details.description),
+        site_url: Set(registration.details.site_url),
+        redirect_urls: Set(redirect_urls_column(&registration.details.redirect_urls)),
         status: Set(application::ACTIVE.into()),
         created_by: Set(Some(user.id)),
         created_at: Set(now),
@@ -542,6 +547,66 @@ pub async fn email_owners(
         );
         mail::enqueue(db, mail, now).await?;
     }
+    Ok(())
+}
+
+/// Saves an owner's edit of an application's details. The name stays unique within the partner;
+/// the audit log records which fields changed, and an edit that changes nothing records nothing.
+pub async fn update_details(
+    state: &AppState,
+    actor: &Actor,
+    app: &application::Model,
+    details: Details,
+) -> Result<(), ApplicationError> {
+    let redirect_urls = redirect_urls_column(&details.redirect_urls);
+    let changed: Vec<&str> = [
+        ("name", app.name != details.name),
+        ("description", app.description != details.description),
+        ("site_url", app.site_url != details.site_url),
+        ("redirect_urls", app.redirect_urls != redirect_urls),
+    ]
+    .into_iter()
+    .filter_map(|(field, differs)| differs.then_some(field))
+    .collect();
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let txn = begin_write(&state.db).await?;
+    let taken = application::Entity::find()
+        .filter(application::Column::PartnerId.eq(app.partner_id))
+        .filter(application::Column::Name.eq(&details.name))
+        .filter(application::Column::Id.ne(app.id))
+        .one(&txn)
+        .await?;
+    if taken.is_some() {
+        return Err(ApplicationError::NameTaken);
+    }
+    application::Entity::update_many()
+        .col_expr(application::Column::Name, Expr::value(details.name.clone()))
+        .col_expr(application::Column::Description, Expr::value(details.description))
+        .col_expr(application::Column::SiteUrl, Expr::value(details.site_url))
+        .col_expr(application::Column::RedirectUrls, Expr::value(redirect_urls))
+        .col_expr(application::Column::UpdatedAt, Expr::value(Utc::now()))
+        .filter(application::Column::Id.eq(app.id))
+        .exec(&txn)
+        .await
+        .map_err(|e| {
+            // Two owners renaming two applications to one name at once: the index decides.
+            if crate::backend::is_unique_violation(&e) {
+                ApplicationError::NameTaken
+            } else {
+                e.into()
+            }
+        })?;
+    audit::record(
+        &txn,
+        actor,
+        Event::new("application.updated", "application", &app.public_id)
+            .partner(app.partner_id)
+            .detail(json!({ "name": details.name, "changed": changed })),
+    )
+    .await?;
+    txn.commit().await?;
     Ok(())
 }
 

@@ -4,7 +4,7 @@
 use super::api::*;
 use crate::applications::api::OwnedCredential;
 use crate::error::AppError;
-use crate::ui::{FormAlert, FormFlashLoader, action_error};
+use crate::ui::{ActionButton, FormAlert, FormFlashLoader, action_error};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Redirect};
@@ -41,7 +41,7 @@ pub fn CredentialActions(
                         <label for=reveal_field.clone()>"Your password"</label>
                         <input id=reveal_field type="password" name="password" autocomplete="current-password"/>
                         <p class="hint">{password_hint}</p>
-                        <button type="submit" class="button small primary">"Reveal secret"</button>
+                        <ActionButton pending=reveal.pending() class="button small primary">"Reveal secret"</ActionButton>
                     </ActionForm>
                 </div>
             </details>
@@ -62,7 +62,7 @@ pub fn CredentialActions(
                     <label for=roll_field.clone()>"Your password"</label>
                     <input id=roll_field type="password" name="password" autocomplete="current-password"/>
                     <p class="hint">{password_hint}</p>
-                    <button type="submit" class="button small primary">"Roll secret"</button>
+                    <ActionButton pending=roll.pending() class="button small primary">"Roll secret"</ActionButton>
                 </ActionForm>
             </div>
         </details>
@@ -73,7 +73,7 @@ pub fn CredentialActions(
                     <p>"Revoking stops this credential at once, everywhere. It cannot be undone."</p>
                     <ActionForm action=revoke attr:class="inline-form">
                         <input type="hidden" name="credential_id" value=revoke_id/>
-                        <button type="submit" class="button small danger">{format!("Revoke {label}")}</button>
+                        <ActionButton pending=revoke.pending() class="button small danger">{format!("Revoke {label}")}</ActionButton>
                     </ActionForm>
                 </div>
             </details>
@@ -81,37 +81,75 @@ pub fn CredentialActions(
     }
 }
 
-/// The secret just revealed or rolled, or the error that prevented it: whichever action
-/// finished last.
-#[component]
-pub fn RevealedPanel(reveal: ServerAction<RevealSecret>, roll: ServerAction<RollSecret>) -> impl IntoView {
-    let latest = RwSignal::new(None::<Result<RevealedSecret, AppError>>);
-    Effect::new(move |_| {
-        if let Some(outcome) = reveal.value().get() {
-            latest.set(Some(outcome));
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(outcome) = roll.value().get() {
-            latest.set(Some(outcome));
-        }
-    });
-    move || {
-        latest.get().map(|outcome| match outcome {
-            Ok(revealed) => view! { <SecretBox revealed/> }.into_any(),
-            Err(error) => {
-                let message = error
-                    .field_message("password")
-                    .or_else(|| error.form_message())
-                    .unwrap_or_else(|| error.to_string());
-                view! { <p class="form-alert" role="alert">{message}</p> }.into_any()
+/// The secret last revealed or rolled on a page, and the error of the last attempt that failed.
+/// A secret stays until the next one replaces it: a later failure (a credential revoked in another
+/// tab, a wrong password) shows beside it and never takes away the only copy. It belongs to the
+/// page rather than to the panel that shows it, so a panel rebuilt with fresh data keeps it.
+#[derive(Clone, Copy)]
+pub struct RevealOutcome {
+    secret: RwSignal<Option<RevealedSecret>>,
+    failure: RwSignal<Option<AppError>>,
+    /// A secret has arrived that the panel has not yet moved the focus to.
+    unannounced: RwSignal<bool>,
+}
+
+impl RevealOutcome {
+    /// Follows the page's reveal and roll actions.
+    pub fn follow(reveal: ServerAction<RevealSecret>, roll: ServerAction<RollSecret>) -> Self {
+        let outcome = Self {
+            secret: RwSignal::new(None),
+            failure: RwSignal::new(None),
+            unannounced: RwSignal::new(false),
+        };
+        let record = move |answer: Result<RevealedSecret, AppError>| match answer {
+            Ok(revealed) => {
+                outcome.failure.set(None);
+                outcome.secret.set(Some(revealed));
+                outcome.unannounced.set(true);
             }
+            Err(error) => outcome.failure.set(Some(error)),
+        };
+        Effect::new(move |_| reveal.value().get().map(record));
+        Effect::new(move |_| roll.value().get().map(record));
+        outcome
+    }
+}
+
+/// Shows a page's [`RevealOutcome`]. A new secret takes the keyboard focus, so that a screen
+/// reader reads it out wherever on the page the button was.
+#[component]
+pub fn RevealedPanel(outcome: RevealOutcome) -> impl IntoView {
+    let heading = NodeRef::<leptos::html::H2>::new();
+    Effect::new(move |_| {
+        if outcome.unannounced.get()
+            && let Some(heading) = heading.get()
+        {
+            let _ = heading.focus();
+            outcome.unannounced.set(false);
+        }
+    });
+    let message = move || {
+        outcome.failure.get().map(|error| {
+            let message = error
+                .field_message("password")
+                .or_else(|| error.form_message())
+                .unwrap_or_else(|| error.to_string());
+            view! { <p class="form-alert" role="alert">{message}</p> }
         })
+    };
+    view! {
+        {message}
+        {move || outcome.secret.get().map(|revealed| view! { <SecretBox revealed heading/> })}
     }
 }
 
 #[component]
-pub fn SecretBox(revealed: RevealedSecret) -> impl IntoView {
+pub fn SecretBox(
+    revealed: RevealedSecret,
+    /// Lets the page move the focus to the box when it appears.
+    #[prop(optional)]
+    heading: Option<NodeRef<leptos::html::H2>>,
+) -> impl IntoView {
     let secret = revealed.secret.0.clone();
     let public_key = revealed.public_key.clone();
     let identifier_label = revealed.identifier_label.clone();
@@ -122,7 +160,7 @@ pub fn SecretBox(revealed: RevealedSecret) -> impl IntoView {
     };
     view! {
         <section class="card secret-box" aria-labelledby="secret-heading">
-            <h2 id="secret-heading">"Copy your secret now"</h2>
+            <h2 id="secret-heading" tabindex="-1" node_ref=heading.unwrap_or_default()>"Copy your secret now"</h2>
             <p class="notice warning">{if identifier_label == "Gateway" {
                 "You will not see this token again. Put it in your gateway's configuration now; if you lose it, revoke it and create another."
             } else {
@@ -199,8 +237,10 @@ pub fn UsageChart(usage: UsageSummary, last_used: Option<String>) -> impl IntoVi
     }
 }
 
+/// Copies `text` to the clipboard. `label` names what it copies, row by row ("Copy public key:
+/// Digital Banking · Sandbox"), for screen readers; the button says "Copied" for a few seconds.
 #[component]
-pub fn CopyButton(text: String, label: &'static str) -> impl IntoView {
+pub fn CopyButton(text: String, #[prop(into)] label: String) -> impl IntoView {
     let copied = RwSignal::new(false);
     let copy = move |_| {
         #[cfg(feature = "hydrate")]
@@ -208,6 +248,7 @@ pub fn CopyButton(text: String, label: &'static str) -> impl IntoView {
             let clipboard = leptos::prelude::window().navigator().clipboard();
             let _ = clipboard.write_text(&text);
             copied.set(true);
+            set_timeout(move || copied.set(false), std::time::Duration::from_secs(3));
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = &text;
@@ -246,11 +287,12 @@ pub fn ApiKeysPage() -> impl IntoView {
         },
         |((application, environment), _)| api_keys(application, environment),
     );
+    let outcome = RevealOutcome::follow(reveal, roll);
     view! {
         <Title text="API Keys"/>
         <h1>"API Keys"</h1>
         <p class="muted">"Every credential of the applications you own. Public keys are not secret; secrets are shown once."</p>
-        <RevealedPanel reveal roll/>
+        <RevealedPanel outcome/>
         <FormFlashLoader endpoint="describe_credential" children=move |flash| {
             let error = action_error(describe, &flash);
             view! { <FormAlert error=error/> }
@@ -343,7 +385,7 @@ fn KeyRowView(
                 {(!key.description.is_empty()).then(|| view! { <br/><span class="muted">{key.description.clone()}</span> })}
             </td>
             <td data-label="Public key">
-                {key.public_key.clone().map(|pk| view! { <code>{pk.clone()}</code>" "<CopyButton text=pk label="Copy public key"/> })}
+                {key.public_key.clone().map(|pk| view! { <code>{pk.clone()}</code>" "<CopyButton text=pk label=format!("Copy public key: {label}")/> })}
                 {key.public_key.is_none().then(|| view! { <span class=format!("chip state-{}", key.state)>{key.state.replace('_', " ")}</span> })}
             </td>
             <td data-label="Application"><A href=format!("/apis/{}", key.application_id)>{key.application.clone()}</A><br/><span class="muted">{key.product.clone()}</span></td>
@@ -352,9 +394,9 @@ fn KeyRowView(
                 <ActionForm action=toggle attr:class="inline-form">
                     <input type="hidden" name="credential_id" value=toggle_id/>
                     <input type="hidden" name="enabled" value=if key.enabled { "false" } else { "true" }/>
-                    <button type="submit" class="switch" role="switch" aria-checked=if key.enabled { "true" } else { "false" } aria-label=toggle_label>
+                    <ActionButton pending=toggle.pending() class="switch" attr:role="switch" attr:aria-checked=if key.enabled { "true" } else { "false" } attr:aria-label=toggle_label>
                         {if key.enabled { "On" } else { "Off" }}
-                    </button>
+                    </ActionButton>
                 </ActionForm>
             </td>
             <td data-label="Created">{key.created_on.clone()}</td>
@@ -370,7 +412,7 @@ fn KeyRowView(
                             <input id=name_field type="text" name="name" value=key.name.clone() required=true/>
                             <label for=description_field.clone()>"Description"</label>
                             <input id=description_field type="text" name="description" value=key.description.clone()/>
-                            <button type="submit" class="button small primary">"Save"</button>
+                            <ActionButton pending=describe.pending() class="button small primary">"Save"</ActionButton>
                         </ActionForm>
                     </div>
                 </details>

@@ -4,7 +4,7 @@
 
 use super::api::*;
 use crate::error::AppError;
-use crate::ui::{FormAlert, FormFlashLoader, SubmitButton, TextField, action_error, initial_value};
+use crate::ui::{ActionButton, FormAlert, FormFlashLoader, SubmitButton, TextField, action_error, initial_value};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Redirect};
@@ -236,18 +236,17 @@ fn MembersCard(members: Vec<MemberRow>, is_admin: bool) -> impl IntoView {
                                 let question = format!("Remove {} from the company? They lose access at once.", m.name);
                                 view! {
                                     <td class="actions">
-                                        <ActionForm action=change_role attr:class="inline-form">
-                                            <input type="hidden" name="member_id" value=role_id/>
-                                            <input type="hidden" name="role" value=next_role/>
-                                            <button type="submit" class="button small" aria-label=role_aria>{next_label}</button>
-                                        </ActionForm>
+                                        {role_change(change_role, role_id, next_role, next_label, role_aria, m.is_admin.then(|| {
+                                            let whose = if m.is_you { "your".to_owned() } else { format!("{}'s", m.name) };
+                                            format!("This takes away {whose} admin rights: editing the company page and managing members.")
+                                        }))}
                                         <details class="confirm">
                                             <summary class="button small danger" aria-label=remove_aria>"Remove"</summary>
                                             <div class="confirm-body">
                                                 <p>{question}</p>
                                                 <ActionForm action=remove attr:class="inline-form">
                                                     <input type="hidden" name="member_id" value=remove_id/>
-                                                    <button type="submit" class="button small danger">{remove_button}</button>
+                                                    <ActionButton pending=remove.pending() class="button small danger">{remove_button}</ActionButton>
                                                 </ActionForm>
                                             </div>
                                         </details>
@@ -271,6 +270,40 @@ fn MembersCard(members: Vec<MemberRow>, is_admin: bool) -> impl IntoView {
     }
 }
 
+/// A member's role button. Making someone an admin takes nothing away and happens at once; taking
+/// admin rights away (`warning` says whose and what) asks first.
+fn role_change(
+    change_role: ServerAction<ChangeMemberRole>,
+    member_id: String,
+    next_role: &'static str,
+    next_label: &'static str,
+    aria_label: String,
+    warning: Option<String>,
+) -> impl IntoView {
+    let form = move |label: String| {
+        view! {
+            <ActionForm action=change_role attr:class="inline-form">
+                <input type="hidden" name="member_id" value=member_id/>
+                <input type="hidden" name="role" value=next_role/>
+                <ActionButton pending=change_role.pending() attr:aria-label=label>{next_label}</ActionButton>
+            </ActionForm>
+        }
+    };
+    match warning {
+        None => form(aria_label).into_any(),
+        Some(warning) => view! {
+            <details class="confirm">
+                <summary class="button small" aria-label=aria_label.clone()>{next_label}</summary>
+                <div class="confirm-body">
+                    <p>{warning}</p>
+                    {form(format!("Confirm: {aria_label}"))}
+                </div>
+            </details>
+        }
+        .into_any(),
+    }
+}
+
 #[component]
 fn PendingCard(pending: Vec<MemberRow>) -> impl IntoView {
     let decide = expect_context::<CompanyActions>().decide;
@@ -288,13 +321,19 @@ fn PendingCard(pending: Vec<MemberRow>) -> impl IntoView {
                             <ActionForm action=decide attr:class="inline-form">
                                 <input type="hidden" name="member_id" value=approve_id/>
                                 <input type="hidden" name="decision" value="approve"/>
-                                <button type="submit" class="button small" aria-label=approve_aria>"Approve"</button>
+                                <ActionButton pending=decide.pending() attr:aria-label=approve_aria>"Approve"</ActionButton>
                             </ActionForm>
-                            <ActionForm action=decide attr:class="inline-form">
-                                <input type="hidden" name="member_id" value=decline_id/>
-                                <input type="hidden" name="decision" value="decline"/>
-                                <button type="submit" class="button small danger" aria-label=decline_aria>"Decline"</button>
-                            </ActionForm>
+                            <details class="confirm">
+                                <summary class="button small danger" aria-label=decline_aria.clone()>"Decline"</summary>
+                                <div class="confirm-body">
+                                    <p>{format!("{} will not join the company. They can ask again.", m.name)}</p>
+                                    <ActionForm action=decide attr:class="inline-form">
+                                        <input type="hidden" name="member_id" value=decline_id/>
+                                        <input type="hidden" name="decision" value="decline"/>
+                                        <ActionButton pending=decide.pending() class="button small danger">{decline_aria}</ActionButton>
+                                    </ActionForm>
+                                </div>
+                            </details>
                         </li>
                     }
                 }).collect_view()}
@@ -336,12 +375,18 @@ fn InvitationsCard(invitations: Vec<InvitationRow>, domain: String) -> impl Into
                                 <span>{i.email.clone()}" · "<span class="muted">{status}</span></span>
                                 <ActionForm action=resend attr:class="inline-form">
                                     <input type="hidden" name="invitation_id" value=resend_id/>
-                                    <button type="submit" class="button small" aria-label=resend_aria>"Resend"</button>
+                                    <ActionButton pending=resend.pending() attr:aria-label=resend_aria>"Resend"</ActionButton>
                                 </ActionForm>
-                                <ActionForm action=cancel attr:class="inline-form">
-                                    <input type="hidden" name="invitation_id" value=cancel_id/>
-                                    <button type="submit" class="button small danger" aria-label=cancel_aria>"Cancel"</button>
-                                </ActionForm>
+                                <details class="confirm">
+                                    <summary class="button small danger" aria-label=cancel_aria.clone()>"Cancel"</summary>
+                                    <div class="confirm-body">
+                                        <p>"The link in the invitation stops working at once."</p>
+                                        <ActionForm action=cancel attr:class="inline-form">
+                                            <input type="hidden" name="invitation_id" value=cancel_id/>
+                                            <ActionButton pending=cancel.pending() class="button small danger">{cancel_aria}</ActionButton>
+                                        </ActionForm>
+                                    </div>
+                                </details>
                             </li>
                         }
                     }).collect_view()}
@@ -506,6 +551,9 @@ fn AcceptWithSignUp(token: String, email: String) -> impl IntoView {
 /// Audit events, newest first: when, who, what, on which object, from where.
 #[component]
 pub fn ActivityTable(rows: Vec<ActivityRow>) -> impl IntoView {
+    if rows.is_empty() {
+        return view! { <p class="muted">"Nothing has happened here yet."</p> }.into_any();
+    }
     view! {
         <div class="table-scroll">
             <table class="stack">
@@ -524,4 +572,5 @@ pub fn ActivityTable(rows: Vec<ActivityRow>) -> impl IntoView {
             </table>
         </div>
     }
+    .into_any()
 }

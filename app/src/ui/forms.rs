@@ -42,6 +42,66 @@ where
     }
 }
 
+/// What ties a field's label, hint and error together: their ids, the error message for the
+/// field, and the `aria-describedby` list that names whichever of hint and error are showing.
+#[derive(Clone)]
+struct FieldWiring {
+    id: String,
+    hint_id: String,
+    error_id: String,
+    name: &'static str,
+    has_hint: bool,
+    error: Signal<Option<AppError>>,
+}
+
+impl FieldWiring {
+    fn new(name: &'static str, hint: Option<&'static str>, error: Signal<Option<AppError>>) -> Self {
+        let id = format!("field-{name}");
+        Self {
+            hint_id: format!("{id}-hint"),
+            error_id: format!("{id}-error"),
+            id,
+            name,
+            has_hint: hint.is_some(),
+            error,
+        }
+    }
+
+    fn message(&self) -> impl Fn() -> Option<String> + Clone + Send + Sync + use<> {
+        let (error, name) = (self.error, self.name);
+        move || error.get().and_then(|e| e.field_message(name))
+    }
+
+    fn described_by(&self) -> impl Fn() -> Option<String> + Send + Sync + use<> {
+        let (message, wiring) = (self.message(), self.clone());
+        move || {
+            let mut ids = Vec::new();
+            if wiring.has_hint {
+                ids.push(wiring.hint_id.clone());
+            }
+            if message().is_some() {
+                ids.push(wiring.error_id.clone());
+            }
+            (!ids.is_empty()).then(|| ids.join(" "))
+        }
+    }
+
+    /// The field's wrapper, marked invalid while it has an error, around its label, hint, control
+    /// and error.
+    fn wrap(self, label: &'static str, hint: Option<&'static str>, control: impl IntoView) -> impl IntoView {
+        let message = self.message();
+        let invalid = self.message();
+        view! {
+            <div class="field" class=("field-invalid", move || invalid().is_some())>
+                <label for=self.id>{label}</label>
+                {hint.map(|hint| view! { <p class="hint" id=self.hint_id>{hint}</p> })}
+                {control}
+                <p class="field-error" id=self.error_id aria-live="polite">{message}</p>
+            </div>
+        }
+    }
+}
+
 /// A labelled input whose error, when there is one, sits right under it and is announced.
 #[component]
 pub fn TextField(
@@ -55,42 +115,48 @@ pub fn TextField(
     #[prop(optional)] readonly: bool,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
-    let hint_id = format!("{id}-hint");
-    let error_id = format!("{id}-error");
-    let message = move || error.get().and_then(|e| e.field_message(name));
-    let described_by = {
-        let hint_id = hint_id.clone();
-        let error_id = error_id.clone();
-        move || {
-            let mut ids = Vec::new();
-            if hint.is_some() {
-                ids.push(hint_id.clone());
-            }
-            if message().is_some() {
-                ids.push(error_id.clone());
-            }
-            (!ids.is_empty()).then(|| ids.join(" "))
-        }
+    let wiring = FieldWiring::new(name, hint, error);
+    let invalid = wiring.message();
+    let control = view! {
+        <input
+            id=wiring.id.clone()
+            name=name
+            type=input_type
+            autocomplete=autocomplete
+            required=required
+            readonly=readonly
+            value=value
+            aria-invalid=move || invalid().is_some().then_some("true")
+            aria-describedby=wiring.described_by()
+        />
     };
-    view! {
-        <div class="field" class=("field-invalid", move || message().is_some())>
-            <label for=id.clone()>{label}</label>
-            {hint.map(|hint| view! { <p class="hint" id=hint_id.clone()>{hint}</p> })}
-            <input
-                id=id.clone()
-                name=name
-                type=input_type
-                autocomplete=autocomplete
-                required=required
-                readonly=readonly
-                value=value
-                aria-invalid=move || message().is_some().then_some("true")
-                aria-describedby=described_by
-            />
-            <p class="field-error" id=error_id.clone() aria-live="polite">{message}</p>
-        </div>
-    }
+    wiring.wrap(label, hint, control)
+}
+
+/// A labelled multi-line input, wired like [`TextField`].
+#[component]
+pub fn TextArea(
+    label: &'static str,
+    name: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional, into)] value: String,
+    #[prop(default = 3)] rows: u32,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let wiring = FieldWiring::new(name, hint, error);
+    let invalid = wiring.message();
+    let control = view! {
+        <textarea
+            id=wiring.id.clone()
+            name=name
+            rows=rows.to_string()
+            aria-invalid=move || invalid().is_some().then_some("true")
+            aria-describedby=wiring.described_by()
+        >
+            {value}
+        </textarea>
+    };
+    wiring.wrap(label, hint, control)
 }
 
 /// The form-level message (e.g. "Email or password is incorrect"), announced to screen readers.
@@ -112,4 +178,37 @@ pub fn SubmitButton(label: &'static str, busy_label: &'static str, pending: Sign
             {move || if pending.get() { busy_label } else { label }}
         </button>
     }
+}
+
+/// The submit button of an action that changes something (reveal, revoke, remove…): disabled and
+/// marked busy while the action runs, so that a second click cannot send it again. A second
+/// reveal would answer "already revealed", a second roll would replace the secret just shown.
+/// Other attributes (`attr:aria-label`, `attr:role`…) pass through to the button.
+#[component]
+pub fn ActionButton(
+    #[prop(into)] pending: Signal<bool>,
+    #[prop(default = "button small")] class: &'static str,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <button type="submit" class=class disabled=move || pending.get() aria-busy=move || pending.get().then_some("true")>
+            {children()}
+        </button>
+    }
+}
+
+/// How many times `action` has succeeded. A page reads its data again after each change that
+/// went through; one that was refused leaves the page, and what was typed into it, as it was.
+pub fn successes<S>(action: ServerAction<S>) -> Signal<usize>
+where
+    S: ServerFn<Error = AppError> + Send + Sync + Clone + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let count = RwSignal::new(0);
+    Effect::new(move |_| {
+        if matches!(action.value().get(), Some(Ok(_))) {
+            count.update(|n| *n += 1);
+        }
+    });
+    count.into()
 }

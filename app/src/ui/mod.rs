@@ -4,5 +4,7 @@
 mod forms;
 mod layout;
 
-pub use forms::{FormAlert, FormFlashLoader, SubmitButton, TextField, action_error, initial_value};
+pub use forms::{
+    ActionButton, FormAlert, FormFlashLoader, SubmitButton, TextArea, TextField, action_error, initial_value, successes,
+};
 pub use layout::{Layout, NotFound};

@@ -20,6 +20,7 @@ on_both_databases!(
     a_provisioning_job_that_runs_twice_issues_nothing_twice,
     without_javascript_a_revealed_secret_comes_back_on_a_page_that_is_not_stored,
     operators_approve_or_reject_production_and_owners_are_told,
+    owners_edit_the_details_under_the_registration_rules,
     deactivating_stops_every_credential_and_restoring_brings_them_back,
     deleting_needs_the_typed_name_and_revokes_everything,
     owners_and_partner_admins_manage_co_owners_but_the_last_owner_stays,
@@ -730,6 +731,122 @@ async fn operators_approve_or_reject_production_and_owners_are_told(backend: Bac
     assert_eq!(actions[..2], ["credential.rejected", "credential.approved"]);
     assert!(actions.contains(&"partner.created") && actions.contains(&"account.signed_in"));
     assert_eq!(owner.call("audit_log", &[]).await.status(), 404);
+    app.stop().await;
+}
+
+async fn owners_edit_the_details_under_the_registration_rules(backend: Backend) {
+    let (app, smtp, owner) = start(backend).await;
+    let public_id = register(&owner, &["Sandbox"]).await;
+    crate::support::portal::register_as(&owner, "Ledger Sync", "web", "authorization_code", &["Sandbox"]).await;
+    let member = developer(&app, &smtp, "Mel", "mel@acme.example").await;
+    let outsider = developer(&app, &smtp, "Eve", "eve@rival.example").await;
+    let edit = async |browser: &Browser, fields: &[(&str, &str)]| {
+        let mut all = vec![("public_id", public_id.as_str())];
+        all.extend_from_slice(fields);
+        browser.call("update_application", &all).await
+    };
+    let new_details = [
+        ("name", "  Payments Hub EU "),
+        ("description", "Moves money in euros."),
+        ("site_url", ""),
+        (
+            "redirect_urls",
+            "https://acme.example/eu/callback\nhttp://localhost:8080/cb",
+        ),
+    ];
+
+    for stranger in [&member, &outsider] {
+        assert_eq!(
+            edit(stranger, &new_details).await.status(),
+            404,
+            "only owners edit; other partners' ids do not exist"
+        );
+    }
+    let refused = edit(
+        &owner,
+        &[
+            ("name", "Ledger Sync"),
+            ("description", ""),
+            ("site_url", "ftp://acme.example"),
+            ("redirect_urls", ""),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status(), 422);
+    let errors: Value = refused.json().await.unwrap();
+    let fields = &errors["Invalid"]["fields"];
+    assert!(fields["site_url"].is_string(), "{errors}");
+    assert!(
+        fields["redirect_urls"]
+            .as_str()
+            .unwrap()
+            .contains("at least one redirect URL"),
+        "authorization code keeps needing one: {errors}"
+    );
+    let taken = edit(
+        &owner,
+        &[
+            ("name", "Ledger Sync"),
+            ("redirect_urls", "https://acme.example/callback"),
+        ],
+    )
+    .await;
+    assert_eq!(taken.status(), 422);
+    assert!(
+        taken
+            .text()
+            .await
+            .unwrap()
+            .contains("already has an application with this name")
+    );
+
+    let saved = edit(&owner, &new_details).await;
+    assert_eq!(saved.status(), 200);
+    let shown: Value = details(&owner, &public_id).await.json().await.unwrap();
+    assert_eq!(shown["name"], "Payments Hub EU");
+    assert_eq!(shown["description"], "Moves money in euros.");
+    assert_eq!(shown["site_url"], Value::Null);
+    assert_eq!(
+        shown["redirect_urls"],
+        serde_json::json!(["https://acme.example/eu/callback", "http://localhost:8080/cb"])
+    );
+    let audit = text(
+        &app,
+        "SELECT detail FROM audit_events WHERE action = 'application.updated'",
+    )
+    .await
+    .unwrap();
+    for field in ["name", "description", "site_url", "redirect_urls"] {
+        assert!(
+            audit.contains(&format!("\"{field}\"")),
+            "{field} is recorded as changed: {audit}"
+        );
+    }
+    // Saving the same details again changes nothing and records nothing.
+    assert_eq!(edit(&owner, &new_details).await.status(), 200);
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'application.updated'"
+        )
+        .await,
+        1
+    );
+    // Without JavaScript the form comes back to the application's page, which says it saved.
+    let page = format!("/apis/{public_id}");
+    let fields = [
+        ("public_id", public_id.as_str()),
+        ("name", "Payments Hub"),
+        ("redirect_urls", "https://acme.example/callback"),
+    ];
+    let plain = owner.submit(&page, "update_application", &fields).await;
+    assert!(plain.status().is_redirection(), "{}", plain.status());
+    assert_eq!(
+        plain.headers()["location"].to_str().unwrap(),
+        format!("{page}?updated=1")
+    );
+    let shown: Value = details(&owner, &public_id).await.json().await.unwrap();
+    assert_eq!(shown["name"], "Payments Hub");
     app.stop().await;
 }
 
