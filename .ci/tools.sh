@@ -67,14 +67,15 @@ ensure_node_packages() {
 # Starts a throwaway PostgreSQL cluster on loopback and exports PORTICO_TEST_POSTGRES_URL.
 # The cluster lives in a temporary folder and is removed when the calling script exits.
 start_postgres() {
-  local bin port
+  local bin port ports
   bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-  port=${PORTICO_TEST_POSTGRES_PORT:-}
-  if [ -z "$port" ]; then
-    # The first free port from 55432 up, so a cluster already running here is left alone.
-    for port in $(seq 55432 55532); do
-      (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
-    done
+  if [ -n "${PORTICO_TEST_POSTGRES_PORT:-}" ]; then
+    ports=("$PORTICO_TEST_POSTGRES_PORT")
+  else
+    # Ports from 55432 up; one a cluster already listens on is skipped, and one that some other
+    # socket holds (these lie in Linux's ephemeral range, so an outgoing connection may) is retried
+    # with the next.
+    mapfile -t ports < <(seq 55432 55532)
   fi
   PORTICO_PG_DIR=$(mktemp -d /tmp/portico-pg.XXXXXX)
   local run=()
@@ -82,14 +83,23 @@ start_postgres() {
     chown postgres:postgres "$PORTICO_PG_DIR"
     run=(runuser -u postgres --)
   fi
-  log "starting a throwaway PostgreSQL on 127.0.0.1:$port"
   "${run[@]}" "$bin/initdb" -D "$PORTICO_PG_DIR/data" -A trust -U postgres --no-sync >/dev/null
-  "${run[@]}" "$bin/pg_ctl" -D "$PORTICO_PG_DIR/data" -l "$PORTICO_PG_DIR/server.log" -w -o \
-    "-p $port -k $PORTICO_PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400" start >/dev/null \
-    || { cat "$PORTICO_PG_DIR/server.log" >&2; return 1; }
-  PORTICO_PG_STOP=("${run[@]}" "$bin/pg_ctl" -D "$PORTICO_PG_DIR/data" -m fast stop)
-  trap stop_postgres EXIT
-  export PORTICO_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
+  for port in "${ports[@]}"; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      continue
+    fi
+    log "starting a throwaway PostgreSQL on 127.0.0.1:$port"
+    if "${run[@]}" "$bin/pg_ctl" -D "$PORTICO_PG_DIR/data" -l "$PORTICO_PG_DIR/server.log" -w -o \
+      "-p $port -k $PORTICO_PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400" start >/dev/null; then
+      PORTICO_PG_STOP=("${run[@]}" "$bin/pg_ctl" -D "$PORTICO_PG_DIR/data" -m fast stop)
+      trap stop_postgres EXIT
+      export PORTICO_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/postgres"
+      return 0
+    fi
+    grep -q "already in use" "$PORTICO_PG_DIR/server.log" || break
+  done
+  cat "$PORTICO_PG_DIR/server.log" >&2
+  return 1
 }
 
 stop_postgres() {
