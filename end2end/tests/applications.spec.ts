@@ -183,6 +183,9 @@ test('destructive and one-time actions are guarded: a double click reveals once,
   await expect(page.getByText('Every request with these credentials will be refused')).toBeVisible();
   await page.getByRole('button', { name: 'Deactivate Ledger Sync Two' }).click();
   await expect(page.getByText('This application is deactivated')).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'Application deactivated' })).toBeVisible();
   await page.getByRole('button', { name: 'Restore Ledger Sync Two' }).click();
   await expect(page.getByText('Deactivating stops every credential of this application at once.')).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'Application restored' })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: 'Application deactivated' })).toBeHidden();
 });

@@ -14,6 +14,7 @@ use crate::startup::ServerState;
 use app::accounts::api::FormFlash;
 use app::accounts::email::Email;
 use app::backend::client::ClientAddr;
+use app::backend::navigation::same_site_path;
 use app::backend::rate_limit::{self, Decision};
 use app::backend::sessions::FLASH_PREFIX;
 use app::error::AppError;
@@ -258,40 +259,4 @@ fn keep_redirect_on_site(state: &ServerState, mut response: Response) -> Respons
         }
     }
     response
-}
-
-/// The path and query of `target` if it points at this site (a relative path, or an absolute URL
-/// on `base_url`); `None` for anything else, including `//evil.example` and `/\evil.example`.
-pub fn same_site_path(base_url: &str, target: &str) -> Option<String> {
-    let path = match target.strip_prefix(base_url) {
-        Some("") => "/",
-        Some(rest) => rest,
-        None => target,
-    };
-    let is_local_path = path.starts_with('/')
-        && !path.starts_with("//")
-        && !path.starts_with("/\\")
-        && !path.chars().any(|c| c.is_control() || c == '\\');
-    is_local_path.then(|| path.to_owned())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::same_site_path;
-
-    #[test]
-    fn only_paths_on_this_site_are_kept() {
-        let base = "https://portal.example";
-        assert_eq!(same_site_path(base, "/signin?x=1").as_deref(), Some("/signin?x=1"));
-        assert_eq!(
-            same_site_path(base, "https://portal.example/profile").as_deref(),
-            Some("/profile")
-        );
-        assert_eq!(same_site_path(base, "https://portal.example").as_deref(), Some("/"));
-        assert_eq!(same_site_path(base, "https://portal.example.evil.io/profile"), None);
-        assert_eq!(same_site_path(base, "https://evil.example/"), None);
-        assert_eq!(same_site_path(base, "//evil.example/"), None);
-        assert_eq!(same_site_path(base, "/\\evil.example/"), None);
-        assert_eq!(same_site_path(base, "javascript:alert(1)"), None);
-    }
 }

@@ -2,18 +2,13 @@
 //! in place; with JavaScript off, it is a plain form post whose errors come back through the flash.
 
 use super::api::*;
-use crate::ui::{FormAlert, FormFlashLoader, SubmitButton, TextField, action_error, initial_value};
+use crate::ui::{FormAlert, FormFlashLoader, Notice, SubmitButton, TextField, action_error, has_flag, initial_value};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Redirect};
 use leptos_router::hooks::use_query_map;
 
 const PASSWORD_HINT: &str = "12 to 128 characters. A few unrelated words make a strong, memorable password.";
-
-fn query_flag(name: &'static str) -> Signal<bool> {
-    let query = use_query_map();
-    Signal::derive(move || query.read().get(name).is_some())
-}
 
 fn query_value(name: &'static str) -> String {
     use_query_map().read_untracked().get(name).unwrap_or_default()
@@ -46,7 +41,7 @@ pub fn SignUpPage() -> impl IntoView {
 
 #[component]
 pub fn CheckEmailPage() -> impl IntoView {
-    let resent = query_flag("resent");
+    let resent = has_flag("resent");
     view! {
         <Title text="Check your email"/>
         <section class="card narrow">
@@ -121,16 +116,13 @@ pub fn VerifyEmailPage() -> impl IntoView {
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
-    let verified = query_flag("verified");
-    let reset = query_flag("reset");
-    let signed_out = query_flag("signed_out");
     view! {
         <Title text="Sign in"/>
         <section class="card narrow">
             <h1>"Sign in to Portico"</h1>
-            <p class="notice" role="status" class:hidden=move || !verified.get()>"Your email address is verified. Sign in to continue."</p>
-            <p class="notice" role="status" class:hidden=move || !reset.get()>"Your password has been changed and every session was signed out. Sign in with your new password."</p>
-            <p class="notice" role="status" class:hidden=move || !signed_out.get()>"You have signed out."</p>
+            <Notice flag="verified">"Your email address is verified. Sign in to continue."</Notice>
+            <Notice flag="reset">"Your password has been changed and every session was signed out. Sign in with your new password."</Notice>
+            <Notice flag="signed_out">"You have signed out."</Notice>
             <FormFlashLoader endpoint="sign_in" children=move |flash| {
                 let error = action_error(action, &flash);
                 view! {
@@ -232,8 +224,6 @@ pub fn ProfilePage() -> impl IntoView {
     let save = ServerAction::<SaveProfile>::new();
     // Reloaded after each save, so "complete your profile" goes away without a reload.
     let profile = Resource::new(move || save.version().get(), |_| get_profile());
-    let saved = query_flag("saved");
-    let password_changed = query_flag("password_changed");
     view! {
         <Title text="Profile"/>
         <Transition fallback=|| view! { <p class="muted" role="status">"Loading your profile…"</p> }>
@@ -242,8 +232,8 @@ pub fn ProfilePage() -> impl IntoView {
                 Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
                 Ok(profile) => view! {
                     <h1>"Your profile"</h1>
-                    <p class="notice" role="status" class:hidden=move || !saved.get()>"Profile saved."</p>
-                    <p class="notice" role="status" class:hidden=move || !password_changed.get()>"Password changed. Your other sessions have been signed out."</p>
+                    <Notice flag="saved">"Profile saved."</Notice>
+                    <Notice flag="password_changed">"Password changed. Your other sessions have been signed out."</Notice>
                     {(!profile.is_complete).then(|| view! {
                         <p class="notice warning">"Complete your profile (your name and acceptance of the terms) before you register applications."</p>
                     })}

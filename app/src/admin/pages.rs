@@ -3,7 +3,7 @@
 use super::api::*;
 use crate::credentials::pages::SecretBox;
 use crate::error::AppError;
-use crate::ui::{ActionButton, FormAlert, FormFlashLoader, SubmitButton, action_error};
+use crate::ui::{ActionButton, FormAlert, FormFlashLoader, Notice, SubmitButton, action_error};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -30,6 +30,10 @@ pub fn AdminPage() -> impl IntoView {
     view! {
         <Title text="Admin"/>
         <h1>"Admin"</h1>
+        <Notice flag="decided">"Decision saved; the owners have been emailed."</Notice>
+        <Notice flag="token_revoked">"Gateway token revoked: gateways using it are refused from their next request."</Notice>
+        <Notice flag="rate_limit_saved">"Rate limit saved."</Notice>
+        <Notice flag="catalogue_saved">"Saved."</Notice>
         {move || create_token.value().get().and_then(Result::ok).map(|revealed| view! { <SecretBox revealed/> })}
         <Transition fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
             {move || overview.get().map(|overview| match overview {

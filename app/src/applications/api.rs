@@ -507,7 +507,8 @@ pub async fn set_application_active(public_id: String, active: String) -> Result
     service::set_active(&state, &actor(Some(user.id)).await, &app, active)
         .await
         .map_err(application_error)?;
-    leptos_axum::redirect(&format!("/apis/{}", app.public_id));
+    let flag = if active { "restored" } else { "deactivated" };
+    leptos_axum::redirect(&format!("/apis/{}?{flag}=1", app.public_id));
     Ok(())
 }
 
@@ -568,7 +569,7 @@ pub async fn remove_co_owner(public_id: String, user_id: i64) -> Result<(), AppE
     service::remove_owner(&state, &actor(Some(user.id)).await, &app, user_id)
         .await
         .map_err(ownership_error)?;
-    leptos_axum::redirect(&format!("/apis/{}", app.public_id));
+    leptos_axum::redirect(&format!("/apis/{}?owner_removed=1", app.public_id));
     Ok(())
 }
 

@@ -7,12 +7,13 @@ use crate::credentials::api::{RevealSecret, RevokeCredential, RollSecret};
 use crate::credentials::pages::{CopyButton, CredentialActions, RevealOutcome, RevealedPanel, UsageChart};
 use crate::error::AppError;
 use crate::ui::{
-    ActionButton, FormAlert, FormFlashLoader, SubmitButton, TextArea, TextField, action_error, initial_value, successes,
+    ActionButton, FormAlert, FormFlashLoader, Notice, SubmitButton, TextArea, TextField, action_error, initial_value,
+    successes,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Redirect};
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_params_map;
 
 fn state_label(state: &str) -> &'static str {
     match state {
@@ -38,14 +39,13 @@ fn type_label(app_type: &str) -> &'static str {
 #[component]
 pub fn MyApisPage() -> impl IntoView {
     let apis = Resource::new(|| (), |_| my_apis());
-    let deleted = use_query_map().read_untracked().get("deleted").is_some();
     view! {
         <Title text="My APIs"/>
         <div class="page-heading">
             <h1>"My APIs"</h1>
             <A href="/apis/new" attr:class="button primary">"Register application"</A>
         </div>
-        {deleted.then(|| view! { <p class="notice" role="status">"Application deleted. Its credentials were revoked."</p> })}
+        <Notice flag="deleted">"Application deleted. Its credentials were revoked."</Notice>
         <Suspense fallback=|| view! { <p class="muted" role="status">"Loading applications…"</p> }>
             {move || apis.get().map(|apis| match apis {
                 Err(AppError::Unauthenticated) => view! { <Redirect path="/signin"/> }.into_any(),
@@ -218,7 +218,6 @@ pub fn ApplicationPage() -> impl IntoView {
             set_timeout(move || tick.update(|t| *t += 1), std::time::Duration::from_secs(2));
         }
     });
-    let registered = use_query_map().read_untracked().get("registered").is_some();
     let outcome = RevealOutcome::follow(reveal, roll);
     view! {
         <Title text="Application"/>
@@ -239,7 +238,10 @@ pub fn ApplicationPage() -> impl IntoView {
                         <h1>{app.name.clone()}</h1>
                         <A href="/apis">"All applications"</A>
                     </div>
-                    {registered.then(|| view! { <p class="notice" role="status">"Application registered. Credentials are being provisioned; this page updates by itself."</p> })}
+                    <Notice flag="registered">"Application registered. Credentials are being provisioned; this page updates by itself."</Notice>
+                    <Notice flag="revoked">"Credential revoked: it stopped working at once."</Notice>
+                    <Notice flag="deactivated">"Application deactivated: every one of its credentials is refused."</Notice>
+                    <Notice flag="restored">"Application restored: its credentials work again."</Notice>
                     <section class="card">
                         <h2>"Credentials"</h2>
                         {(!app.is_owner).then(|| view! { <p class="muted">"Only the application's owners see its credentials."</p> })}
@@ -406,9 +408,8 @@ impl LifecycleActions {
 /// Details card; it opens by itself when a plain post came back with an error.
 #[component]
 fn EditDetails(app: AppDetails, action: ServerAction<UpdateApplication>) -> impl IntoView {
-    let updated = use_query_map().read_untracked().get("updated").is_some();
     view! {
-        {updated.then(|| view! { <p class="notice" role="status">"Details saved."</p> })}
+        <Notice flag="updated">"Details saved."</Notice>
         <FormFlashLoader endpoint="update_application" children=move |flash| {
             let error = action_error(action, &flash);
             let failed = flash.error.is_some();
@@ -447,7 +448,6 @@ fn OwnersCard(public_id: String, owners: Vec<OwnerRow>, can_manage: bool, action
         remove_owner,
         ..
     } = actions;
-    let invited = use_query_map().read_untracked().get("invited").is_some();
     let rows = owners
         .into_iter()
         .map(|owner| {
@@ -474,7 +474,9 @@ fn OwnersCard(public_id: String, owners: Vec<OwnerRow>, can_manage: bool, action
     view! {
         <section class="card">
             <h2>"Owners"</h2>
-            {invited.then(|| view! { <p class="notice" role="status">"Invitation sent: they become a co-owner when they accept."</p> })}
+            <Notice flag="invited">"Invitation sent: they become a co-owner when they accept."</Notice>
+            <Notice flag="owner_added">"Co-owner added."</Notice>
+            <Notice flag="owner_removed">"Owner removed."</Notice>
             <FormFlashLoader endpoint="remove_co_owner" children=move |flash| {
                 let error = action_error(remove_owner, &flash);
                 view! { <FormAlert error=error/> }
@@ -575,12 +577,11 @@ fn EnvironmentsCard(
     actions: LifecycleActions,
 ) -> impl IntoView {
     let action = actions.environments;
-    let saved = use_query_map().read_untracked().get("environments_saved").is_some();
     view! {
         <section class="card">
             <h2>"Environments"</h2>
             <p class="muted">"Adding an environment provisions new credentials for every product; removing one revokes its credentials at once."</p>
-            {saved.then(|| view! { <p class="notice" role="status">"Environments saved."</p> })}
+            <Notice flag="environments_saved">"Environments saved."</Notice>
             <FormFlashLoader endpoint="update_environments" children=move |flash| {
                 let error = action_error(action, &flash);
                 let message = move || error.get().and_then(|e| e.field_message("environments"));

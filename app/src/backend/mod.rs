@@ -6,6 +6,7 @@ pub mod client;
 pub mod entities;
 pub mod hashing;
 pub mod mail;
+pub mod navigation;
 pub mod rate_limit;
 pub mod sessions;
 pub mod settings;

@@ -47,6 +47,7 @@ pub const OAUTH_CLIENT: &str = "oauth_client";
 #[cfg(feature = "ssr")]
 mod ssr {
     pub use crate::backend::internal;
+    pub use crate::backend::navigation::back_with_flag;
     pub use crate::backend::request::{actor, signed_in};
     pub use crate::credentials::service::{self, CredentialError, Grace};
     pub use crate::error::AppError;
@@ -154,7 +155,9 @@ pub async fn revoke_credential(credential_id: i64) -> Result<(), AppError> {
     service::revoke(&state, &actor(Some(user.id)).await, &owned)
         .await
         .map_err(credential_error)?;
-    leptos_axum::redirect(&format!("/apis/{}?revoked=1", owned.application.public_id));
+    // Back to the page it was revoked from: the application's, or the API Keys page with its filters.
+    let application_page = format!("/apis/{}", owned.application.public_id);
+    leptos_axum::redirect(&back_with_flag(&state.settings.base_url, &application_page, "revoked").await);
     Ok(())
 }
 
@@ -268,7 +271,7 @@ pub async fn describe_credential(
     service::describe(&state, &actor(Some(user.id)).await, &owned, name, description)
         .await
         .map_err(credential_error)?;
-    leptos_axum::redirect("/keys?saved=1");
+    leptos_axum::redirect(&back_with_flag(&state.settings.base_url, "/keys", "saved").await);
     Ok(())
 }
 
@@ -287,6 +290,7 @@ pub async fn set_credential_enabled(credential_id: i64, enabled: String) -> Resu
     service::set_enabled(&state, &actor(Some(user.id)).await, &owned, enabled)
         .await
         .map_err(credential_error)?;
-    leptos_axum::redirect("/keys");
+    let flag = if enabled { "switched_on" } else { "switched_off" };
+    leptos_axum::redirect(&back_with_flag(&state.settings.base_url, "/keys", flag).await);
     Ok(())
 }

@@ -4,7 +4,7 @@
 use super::api::*;
 use crate::applications::api::OwnedCredential;
 use crate::error::AppError;
-use crate::ui::{ActionButton, FormAlert, FormFlashLoader, action_error};
+use crate::ui::{ActionButton, FormAlert, FormFlashLoader, Notice, action_error};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Redirect};
@@ -292,6 +292,10 @@ pub fn ApiKeysPage() -> impl IntoView {
         <Title text="API Keys"/>
         <h1>"API Keys"</h1>
         <p class="muted">"Every credential of the applications you own. Public keys are not secret; secrets are shown once."</p>
+        <Notice flag="saved">"Key saved."</Notice>
+        <Notice flag="switched_on">"Key switched on: it works again."</Notice>
+        <Notice flag="switched_off">"Key switched off: gateways refuse it until you switch it back on."</Notice>
+        <Notice flag="revoked">"Credential revoked: it stopped working at once."</Notice>
         <RevealedPanel outcome/>
         <FormFlashLoader endpoint="describe_credential" children=move |flash| {
             let error = action_error(describe, &flash);

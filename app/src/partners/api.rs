@@ -376,7 +376,7 @@ pub async fn change_member_role(member_id: i64, role: String) -> Result<(), AppE
     service::change_role(&state, &actor, &admin, member_id, make_admin)
         .await
         .map_err(partner_error)?;
-    leptos_axum::redirect("/company");
+    leptos_axum::redirect("/company?role_changed=1");
     Ok(())
 }
 
@@ -407,7 +407,11 @@ pub async fn decide_member_request(member_id: i64, decision: String) -> Result<(
     service::decide_pending(&state, &actor, &admin, member_id, approve)
         .await
         .map_err(partner_error)?;
-    leptos_axum::redirect("/company");
+    leptos_axum::redirect(if approve {
+        "/company?approved=1"
+    } else {
+        "/company?declined=1"
+    });
     Ok(())
 }
 

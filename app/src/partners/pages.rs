@@ -4,16 +4,13 @@
 
 use super::api::*;
 use crate::error::AppError;
-use crate::ui::{ActionButton, FormAlert, FormFlashLoader, SubmitButton, TextField, action_error, initial_value};
+use crate::ui::{
+    ActionButton, FormAlert, FormFlashLoader, Notice, SubmitButton, TextField, action_error, initial_value,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Redirect};
 use leptos_router::hooks::use_query_map;
-
-fn query_flag(name: &'static str) -> Signal<bool> {
-    let query = use_query_map();
-    Signal::derive(move || query.read().get(name).is_some())
-}
 
 /// Every action of the Company page. The page reloads its data whenever one of them completes, so
 /// the page shows the outcome without a manual reload.
@@ -119,9 +116,6 @@ fn JoinCompany(name: String) -> impl IntoView {
 
 #[component]
 fn CompanyView(company: Company) -> impl IntoView {
-    let saved = query_flag("saved");
-    let invited = query_flag("invited");
-    let welcome = query_flag("welcome");
     let Company {
         details,
         is_admin,
@@ -136,9 +130,15 @@ fn CompanyView(company: Company) -> impl IntoView {
             <h1>{name.clone()}</h1>
             {is_admin.then(|| view! { <nav class="tabs" aria-label="Company"><A href="/company">"Details"</A><A href="/company/activity">"Activity"</A></nav> })}
         </div>
-        <p class="notice" role="status" class:hidden=move || !welcome.get()>{format!("Welcome to {name}.")}</p>
-        <p class="notice" role="status" class:hidden=move || !saved.get()>"Company saved."</p>
-        <p class="notice" role="status" class:hidden=move || !invited.get()>"Invitation sent."</p>
+        <Notice flag="welcome">{format!("Welcome to {name}.")}</Notice>
+        <Notice flag="saved">"Company saved."</Notice>
+        <Notice flag="invited">"Invitation sent."</Notice>
+        <Notice flag="resent">"Invitation sent again, with a new link."</Notice>
+        <Notice flag="cancelled">"Invitation cancelled: its link no longer works."</Notice>
+        <Notice flag="removed">"Member removed."</Notice>
+        <Notice flag="role_changed">"Role changed."</Notice>
+        <Notice flag="approved">"Request approved: they are a member now."</Notice>
+        <Notice flag="declined">"Request declined."</Notice>
         {if is_admin {
             view! { <CompanyForm details=details.clone()/> }.into_any()
         } else {
@@ -399,11 +399,10 @@ fn InvitationsCard(invitations: Vec<InvitationRow>, domain: String) -> impl Into
 #[component]
 fn ApprovalSettingCard(required: bool) -> impl IntoView {
     let action = expect_context::<CompanyActions>().approval;
-    let saved = query_flag("settings_saved");
     view! {
         <section class="card">
             <h2>"Joining"</h2>
-            <p class="notice" role="status" class:hidden=move || !saved.get()>"Setting saved."</p>
+            <Notice flag="settings_saved">"Setting saved."</Notice>
             <ActionForm action=action attr:class="form">
                 <div class="field checkbox">
                     <input id="field-required" type="checkbox" name="required" value="on" checked=required/>

@@ -3,8 +3,10 @@
 
 mod forms;
 mod layout;
+mod notice;
 
 pub use forms::{
     ActionButton, FormAlert, FormFlashLoader, SubmitButton, TextArea, TextField, action_error, initial_value, successes,
 };
 pub use layout::{Layout, NotFound};
+pub use notice::{Notice, has_flag};

@@ -1203,6 +1203,39 @@ async fn the_api_keys_page_lists_owned_credentials_with_filters_renames_and_swit
         .await,
         2
     );
+    // Without JavaScript each change comes back to the page it was made on, filters and all,
+    // with a flag the page turns into a message; a flag of an earlier change is dropped.
+    let from = "/keys?environment=sandbox&switched_off=1";
+    let back_to = async |endpoint: &str, fields: &[(&str, &str)]| {
+        let response = owner.submit(from, endpoint, fields).await;
+        assert!(response.status().is_redirection(), "{endpoint}: {}", response.status());
+        response.headers()["location"].to_str().unwrap().to_owned()
+    };
+    assert_eq!(
+        back_to("describe_credential", &[("credential_id", &id), ("name", "Checkout")]).await,
+        "/keys?environment=sandbox&saved=1"
+    );
+    assert_eq!(
+        back_to("set_credential_enabled", &[("credential_id", &id), ("enabled", "true")]).await,
+        "/keys?environment=sandbox&switched_on=1"
+    );
+    assert_eq!(
+        back_to("revoke_credential", &[("credential_id", &id)]).await,
+        "/keys?environment=sandbox&revoked=1"
+    );
+    let notice = r#"<p role="status" class="notice">Key saved.</p>"#;
+    assert!(owner.page("/keys?environment=sandbox&saved=1").await.contains(notice));
+    assert!(
+        !owner.page("/keys?environment=sandbox").await.contains(notice),
+        "the message shows only with its flag"
+    );
+    // Called without a page to go back to, revoking lands on the application's page.
+    let other = sandbox["keys"][1]["credential_id"].to_string();
+    let revoked = owner.call("revoke_credential", &[("credential_id", &other)]).await;
+    assert_eq!(
+        revoked.headers()["location"].to_str().unwrap(),
+        format!("/apis/{public_id}?revoked=1")
+    );
     app.stop().await;
 }
 

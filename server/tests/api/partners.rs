@@ -173,14 +173,20 @@ async fn new_members_can_need_approval(backend: Backend) {
         .await;
 
     let bob_id = member_id(&overview(&ada).await, "bob@acme.example");
-    assert_eq!(
-        ada.call(
+    let approved = ada
+        .call(
             "decide_member_request",
-            &[("member_id", &bob_id.to_string()), ("decision", "approve")]
+            &[("member_id", &bob_id.to_string()), ("decision", "approve")],
         )
-        .await
-        .status(),
-        200
+        .await;
+    assert_eq!(approved.status(), 200);
+    // The Company page it returns to says what happened.
+    let location = approved.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(location, "/company?approved=1");
+    assert!(
+        ada.page(&location)
+            .await
+            .contains(r#"<p role="status" class="notice">Request approved: they are a member now.</p>"#)
     );
     assert_eq!(overview(&bob).await["Member"]["is_admin"], false);
     smtp.wait_for("bob@acme.example", |m| m.subject.contains("You have joined"))
@@ -194,8 +200,8 @@ async fn new_members_can_need_approval(backend: Backend) {
             &[("member_id", &cy_id.to_string()), ("decision", "decline")]
         )
         .await
-        .status(),
-        200
+        .headers()["location"],
+        "/company?declined=1"
     );
     smtp.wait_for("cy@acme.example", |m| m.subject.contains("declined"))
         .await;
