@@ -87,6 +87,14 @@ impl AppError {
         }
     }
 
+    /// Every field's message, for a summary above the form.
+    pub fn field_messages(&self) -> Vec<String> {
+        match self {
+            Self::Invalid(errors) => errors.fields.values().cloned().collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The message for the whole form: the form-level message of an `Invalid`, or this error's own.
     pub fn form_message(&self) -> Option<String> {
         match self {

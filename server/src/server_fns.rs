@@ -121,10 +121,11 @@ async fn secret_page(response: Response, back: &str) -> Response {
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>Your new secret · Portico</title><link rel=\"stylesheet\" href=\"/pkg/portico.css\"></head><body><main class=\"page\">\
          <section class=\"card secret-box\"><h1>Copy your secret now</h1>\
-         <p class=\"notice warning\">You will not see this secret again. Store it in your secrets manager; if you lose it, roll it.</p>\
+         <p class=\"notice warning\">{}</p>\
          <div class=\"field\"><label for=\"public-key\">{}</label><input id=\"public-key\" type=\"text\" readonly value=\"{}\"></div>\
          <div class=\"field\"><label for=\"secret\">Secret</label><input id=\"secret\" type=\"text\" readonly value=\"{}\"></div>\
          <p><a href=\"{}\">Back</a></p></section></main></body></html>",
+        revealed.keeping_advice(),
         escape(&revealed.identifier_label),
         escape(&revealed.public_key),
         escape(&revealed.secret.0),

@@ -28,6 +28,18 @@ pub struct RevealedSecret {
     pub back_to: String,
 }
 
+impl RevealedSecret {
+    /// What to do with the secret now, shown beside it: a gateway token cannot be rolled, only
+    /// replaced.
+    pub fn keeping_advice(&self) -> &'static str {
+        if self.identifier_label == "Gateway" {
+            "You will not see this token again. Put it in your gateway's configuration now; if you lose it, revoke it and create another."
+        } else {
+            "You will not see this secret again. Store it in your secrets manager; if you lose it, roll it."
+        }
+    }
+}
+
 /// A credential's use through the gateway over the last 30 days (UTC), for its owners.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsageSummary {

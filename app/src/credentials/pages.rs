@@ -161,11 +161,7 @@ pub fn SecretBox(
     view! {
         <section class="card secret-box" aria-labelledby="secret-heading">
             <h2 id="secret-heading" tabindex="-1" node_ref=heading.unwrap_or_default()>"Copy your secret now"</h2>
-            <p class="notice warning">{if identifier_label == "Gateway" {
-                "You will not see this token again. Put it in your gateway's configuration now; if you lose it, revoke it and create another."
-            } else {
-                "You will not see this secret again. Store it in your secrets manager; if you lose it, roll it."
-            }}</p>
+            <p class="notice warning">{revealed.keeping_advice()}</p>
             <div class="field">
                 <label for="revealed-public-key">{identifier_label}</label>
                 <div class="copy-row">

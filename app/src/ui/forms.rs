@@ -159,13 +159,25 @@ pub fn TextArea(
     wiring.wrap(label, hint, control)
 }
 
-/// The form-level message (e.g. "Email or password is incorrect"), announced to screen readers.
+/// The form-level message (e.g. "Email or password is incorrect"), announced to screen readers,
+/// with every field's problem listed under it: the fields show theirs too, but a form whose field
+/// has no place for its message (a compact row form) still says what is wrong.
 #[component]
 pub fn FormAlert(error: Signal<Option<AppError>>) -> impl IntoView {
     let message = move || error.get().and_then(|e| e.form_message());
+    let problems = move || {
+        error
+            .get()
+            .map(|e| e.field_messages())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|problem| view! { <li>{problem}</li> })
+            .collect_view()
+    };
     view! {
         <div class="form-alert" role="alert" class:hidden=move || message().is_none()>
             {message}
+            <ul>{problems}</ul>
         </div>
     }
 }

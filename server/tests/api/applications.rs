@@ -1203,6 +1203,18 @@ async fn the_api_keys_page_lists_owned_credentials_with_filters_renames_and_swit
         .await,
         2
     );
+    // A refused rename says why above the list, although the row's small form has no place for
+    // a message of its own.
+    let refused = owner
+        .submit("/keys", "describe_credential", &[("credential_id", &id), ("name", " ")])
+        .await;
+    assert!(refused.status().is_redirection());
+    assert!(
+        owner
+            .page("/keys")
+            .await
+            .contains("<li>Use 1 to 100 characters for the name.</li>")
+    );
     // Without JavaScript each change comes back to the page it was made on, filters and all,
     // with a flag the page turns into a message; a flag of an earlier change is dropped.
     let from = "/keys?environment=sandbox&switched_off=1";

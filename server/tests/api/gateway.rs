@@ -264,6 +264,18 @@ async fn gateway_tokens_are_required_stored_hashed_and_revocable(backend: Backen
     let blank = [("environment_id", environment_id.as_str()), ("name", " ")];
     assert_eq!(f.operator.call("create_gateway_token", &blank).await.status(), 422);
 
+    // Without JavaScript the new token comes back on a page of its own, which says a lost one is
+    // replaced, not rolled: gateway tokens have no roll.
+    let plain = f.operator.submit("/admin", "create_gateway_token", &fields).await;
+    assert_eq!(plain.status(), 200);
+    assert_eq!(plain.headers()["cache-control"], "no-store");
+    let page = plain.text().await.unwrap();
+    assert!(page.contains("value=\"gt_sandbox_"), "the token is on the page");
+    assert!(
+        page.contains("revoke it and create another") && !page.contains("roll it"),
+        "{page}"
+    );
+
     let token = gateway_token(&f.operator, "Sandbox").await;
     assert_eq!(verify(&f.app, Some(&token), &headers).await.status, 200);
     let digest = app::backend::tokens::sha256_hex(&token);
@@ -288,8 +300,12 @@ async fn gateway_tokens_are_required_stored_hashed_and_revocable(backend: Backen
         assert_eq!(found, 0, "the token is not stored in {table}.{column}");
     }
     let overview: Value = f.operator.call("admin_overview", &[]).await.json().await.unwrap();
-    let listed = &overview["gateway_tokens"][0];
-    assert_eq!(listed["name"], "Edge gateway");
+    let listed = overview["gateway_tokens"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|listed| listed["name"] == "Edge gateway")
+        .expect("the token is listed by name");
     assert!(!overview.to_string().contains(&token), "the list never shows the token");
 
     let id = listed["id"].to_string();
