@@ -3,7 +3,7 @@
 use super::api::*;
 use crate::credentials::pages::SecretBox;
 use crate::error::AppError;
-use crate::ui::{ActionButton, FormAlert, FormFlashLoader, Notice, SubmitButton, action_error};
+use crate::ui::{ActionButton, Confirm, FormAlert, FormFlashLoader, Notice, SubmitButton, action_error};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -66,18 +66,15 @@ pub fn AdminPage() -> impl IntoView {
                                                     <input type="hidden" name="decision" value="approve"/>
                                                     <ActionButton pending=decide.pending() attr:aria-label=approve_label>"Approve"</ActionButton>
                                                 </ActionForm>
-                                                <details class="confirm">
-                                                    <summary class="button small danger" aria-label=reject_label>"Reject"</summary>
-                                                    <div class="confirm-body">
-                                                        <ActionForm action=decide attr:class="form compact">
-                                                            <input type="hidden" name="credential_id" value=reject_id/>
-                                                            <input type="hidden" name="decision" value="reject"/>
-                                                            <label for=reason_id.clone()>"Reason (sent to the owners)"</label>
-                                                            <input id=reason_id type="text" name="reason" required=true/>
-                                                            <ActionButton pending=decide.pending() class="button small danger">"Reject"</ActionButton>
-                                                        </ActionForm>
-                                                    </div>
-                                                </details>
+                                                <Confirm summary="Reject" label=reject_label>
+                                                    <ActionForm action=decide attr:class="form compact">
+                                                        <input type="hidden" name="credential_id" value=reject_id/>
+                                                        <input type="hidden" name="decision" value="reject"/>
+                                                        <label for=reason_id.clone()>"Reason (sent to the owners)"</label>
+                                                        <input id=reason_id type="text" name="reason" required=true/>
+                                                        <ActionButton pending=decide.pending() class="button small danger">"Reject"</ActionButton>
+                                                    </ActionForm>
+                                                </Confirm>
                                             </li>
                                         }
                                     }).collect_view()}
@@ -195,16 +192,13 @@ fn GatewayTokensCard(
                                                 view! { <span class="chip state-revoked">"Revoked"</span> }.into_any()
                                             } else {
                                                 view! {
-                                                    <details class="confirm">
-                                                        <summary class="button small danger" aria-label=label.clone()>"Revoke"</summary>
-                                                        <div class="confirm-body">
-                                                            <p>"Gateways using this token are refused from their next request."</p>
-                                                            <ActionForm action=revoke attr:class="inline-form">
-                                                                <input type="hidden" name="id" value=token.id.to_string()/>
-                                                                <ActionButton pending=revoke.pending() class="button small danger">{label.clone()}</ActionButton>
-                                                            </ActionForm>
-                                                        </div>
-                                                    </details>
+                                                    <Confirm summary="Revoke" label=label.clone()>
+                                                        <p>"Gateways using this token are refused from their next request."</p>
+                                                        <ActionForm action=revoke attr:class="inline-form">
+                                                            <input type="hidden" name="id" value=token.id.to_string()/>
+                                                            <ActionButton pending=revoke.pending() class="button small danger">{label.clone()}</ActionButton>
+                                                        </ActionForm>
+                                                    </Confirm>
                                                 }.into_any()
                                             }}
                                         </td>

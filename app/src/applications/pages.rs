@@ -7,8 +7,8 @@ use crate::credentials::api::{RevealSecret, RevokeCredential, RollSecret};
 use crate::credentials::pages::{CopyButton, CredentialActions, RevealOutcome, RevealedPanel, UsageChart};
 use crate::error::AppError;
 use crate::ui::{
-    ActionButton, FormAlert, FormFlashLoader, Notice, SubmitButton, TextArea, TextField, action_error, initial_value,
-    successes,
+    ActionButton, Confirm, FormAlert, FormFlashLoader, Notice, SubmitButton, TextArea, TextField, action_error,
+    initial_value, successes,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -454,18 +454,16 @@ fn OwnersCard(public_id: String, owners: Vec<OwnerRow>, can_manage: bool, action
             let remove = can_manage.then(|| {
                 let (public_id, user_id) = (public_id.clone(), owner.user_id.to_string());
                 let label = format!("Remove {} as owner", owner.name);
+                let consequence = format!("{} will no longer see or manage this application's credentials.", owner.name);
                 view! {
-                    <details class="confirm">
-                        <summary class="button small danger" aria-label=label.clone()>"Remove"</summary>
-                        <div class="confirm-body">
-                            <p>{format!("{} will no longer see or manage this application's credentials.", owner.name)}</p>
-                            <ActionForm action=remove_owner attr:class="inline-form">
-                                <input type="hidden" name="public_id" value=public_id/>
-                                <input type="hidden" name="user_id" value=user_id/>
-                                <ActionButton pending=remove_owner.pending() class="button small danger">{label}</ActionButton>
-                            </ActionForm>
-                        </div>
-                    </details>
+                    <Confirm summary="Remove" label=label.clone()>
+                        <p>{consequence}</p>
+                        <ActionForm action=remove_owner attr:class="inline-form">
+                            <input type="hidden" name="public_id" value=public_id/>
+                            <input type="hidden" name="user_id" value=user_id/>
+                            <ActionButton pending=remove_owner.pending() class="button small danger">{label}</ActionButton>
+                        </ActionForm>
+                    </Confirm>
                 }
             });
             view! { <li><span>{format!("{} ({})", owner.name, owner.email)}</span>{remove}</li> }
@@ -533,13 +531,10 @@ fn LifecycleCard(public_id: String, name: String, active: bool, actions: Lifecyc
                 // Restoring takes nothing away; deactivating stops live traffic, so it asks first.
                 if active {
                     view! {
-                        <details class="confirm">
-                            <summary class="button danger">{button}</summary>
-                            <div class="confirm-body">
-                                <p>"Every request with these credentials will be refused until you restore the application."</p>
-                                {form}
-                            </div>
-                        </details>
+                        <Confirm summary=button class="button danger">
+                            <p>"Every request with these credentials will be refused until you restore the application."</p>
+                            {form}
+                        </Confirm>
                     }
                     .into_any()
                 } else {

@@ -64,6 +64,15 @@ fn public_id() -> String {
     format!("app_{random}")
 }
 
+/// A write refused by the unique index on a partner's application names.
+fn name_taken(error: DbErr) -> ApplicationError {
+    if crate::backend::is_unique_violation(&error) {
+        ApplicationError::NameTaken
+    } else {
+        error.into()
+    }
+}
+
 /// Redirect URLs as the `redirect_urls` column holds them: a JSON array.
 fn redirect_urls_column(urls: &[String]) -> String {
     serde_json::to_string(urls).unwrap_or_else(|_| "[]".into())
@@ -118,13 +127,7 @@ pub async fn register(
     }
     .insert(&txn)
     .await
-    .map_err(|e| {
-        if crate::backend::is_unique_violation(&e) {
-            ApplicationError::NameTaken
-        } else {
-            e.into()
-        }
-    })?;
+    .map_err(name_taken)?;
     application_owner::ActiveModel {
         application_id: Set(app.id),
         user_id: Set(user.id),
@@ -590,14 +593,8 @@ pub async fn update_details(
         .filter(application::Column::Id.eq(app.id))
         .exec(&txn)
         .await
-        .map_err(|e| {
-            // Two owners renaming two applications to one name at once: the index decides.
-            if crate::backend::is_unique_violation(&e) {
-                ApplicationError::NameTaken
-            } else {
-                e.into()
-            }
-        })?;
+        // Two owners giving two applications one name at once: the unique index decides.
+        .map_err(name_taken)?;
     audit::record(
         &txn,
         actor,

@@ -4,7 +4,7 @@
 use super::api::*;
 use crate::applications::api::OwnedCredential;
 use crate::error::AppError;
-use crate::ui::{ActionButton, FormAlert, FormFlashLoader, Notice, action_error};
+use crate::ui::{ActionButton, Confirm, FormAlert, FormFlashLoader, Notice, action_error};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Redirect};
@@ -32,51 +32,42 @@ pub fn CredentialActions(
     let grace_field = format!("roll-grace-{id_prefix}{}", owned.id);
     view! {
         {(!owned.revealed).then(|| view! {
-            <details class="confirm">
-                <summary class="button small" aria-label=format!("Reveal secret: {label}")>"Reveal secret"</summary>
-                <div class="confirm-body neutral">
-                    <ActionForm action=reveal attr:class="form compact">
-                        <input type="hidden" name="credential_id" value=reveal_id/>
-                        <input type="hidden" name="kind" value=kind/>
-                        <label for=reveal_field.clone()>"Your password"</label>
-                        <input id=reveal_field type="password" name="password" autocomplete="current-password"/>
-                        <p class="hint">{password_hint}</p>
-                        <ActionButton pending=reveal.pending() class="button small primary">"Reveal secret"</ActionButton>
-                    </ActionForm>
-                </div>
-            </details>
-        })}
-        <details class="confirm">
-            <summary class="button small" aria-label=format!("Roll secret: {label}")>"Roll"</summary>
-            <div class="confirm-body neutral">
-                <ActionForm action=roll attr:class="form compact">
-                    <input type="hidden" name="credential_id" value=roll_id/>
+            <Confirm summary="Reveal secret" label=format!("Reveal secret: {label}") class="button small" neutral=true>
+                <ActionForm action=reveal attr:class="form compact">
+                    <input type="hidden" name="credential_id" value=reveal_id/>
                     <input type="hidden" name="kind" value=kind/>
-                    <label for=grace_field.clone()>"Old secret keeps working for"</label>
-                    <select id=grace_field name="grace">
-                        <option value="none">"No time: stop it now"</option>
-                        <option value="1h" selected=true>"1 hour"</option>
-                        <option value="24h">"24 hours"</option>
-                        <option value="7d">"7 days"</option>
-                    </select>
-                    <label for=roll_field.clone()>"Your password"</label>
-                    <input id=roll_field type="password" name="password" autocomplete="current-password"/>
+                    <label for=reveal_field.clone()>"Your password"</label>
+                    <input id=reveal_field type="password" name="password" autocomplete="current-password"/>
                     <p class="hint">{password_hint}</p>
-                    <ActionButton pending=roll.pending() class="button small primary">"Roll secret"</ActionButton>
+                    <ActionButton pending=reveal.pending() class="button small primary">"Reveal secret"</ActionButton>
                 </ActionForm>
-            </div>
-        </details>
+            </Confirm>
+        })}
+        <Confirm summary="Roll" label=format!("Roll secret: {label}") class="button small" neutral=true>
+            <ActionForm action=roll attr:class="form compact">
+                <input type="hidden" name="credential_id" value=roll_id/>
+                <input type="hidden" name="kind" value=kind/>
+                <label for=grace_field.clone()>"Old secret keeps working for"</label>
+                <select id=grace_field name="grace">
+                    <option value="none">"No time: stop it now"</option>
+                    <option value="1h" selected=true>"1 hour"</option>
+                    <option value="24h">"24 hours"</option>
+                    <option value="7d">"7 days"</option>
+                </select>
+                <label for=roll_field.clone()>"Your password"</label>
+                <input id=roll_field type="password" name="password" autocomplete="current-password"/>
+                <p class="hint">{password_hint}</p>
+                <ActionButton pending=roll.pending() class="button small primary">"Roll secret"</ActionButton>
+            </ActionForm>
+        </Confirm>
         {(!oauth_client).then(|| view! {
-            <details class="confirm">
-                <summary class="button small danger" aria-label=format!("Revoke: {label}")>"Revoke"</summary>
-                <div class="confirm-body">
-                    <p>"Revoking stops this credential at once, everywhere. It cannot be undone."</p>
-                    <ActionForm action=revoke attr:class="inline-form">
-                        <input type="hidden" name="credential_id" value=revoke_id/>
-                        <ActionButton pending=revoke.pending() class="button small danger">{format!("Revoke {label}")}</ActionButton>
-                    </ActionForm>
-                </div>
-            </details>
+            <Confirm summary="Revoke" label=format!("Revoke: {label}")>
+                <p>"Revoking stops this credential at once, everywhere. It cannot be undone."</p>
+                <ActionForm action=revoke attr:class="inline-form">
+                    <input type="hidden" name="credential_id" value=revoke_id/>
+                    <ActionButton pending=revoke.pending() class="button small danger">{format!("Revoke {label}")}</ActionButton>
+                </ActionForm>
+            </Confirm>
         })}
     }
 }
@@ -403,19 +394,16 @@ fn KeyRowView(
             <td data-label="Use, 30 days"><UsageChart usage=key.usage.clone() last_used=key.last_used.clone()/></td>
             <td data-label="Actions" class="actions">
                 {actions}
-                <details class="confirm">
-                    <summary class="button small" aria-label=format!("Rename: {label}")>"Rename"</summary>
-                    <div class="confirm-body neutral">
-                        <ActionForm action=describe attr:class="form compact">
-                            <input type="hidden" name="credential_id" value=rename_id/>
-                            <label for=name_field.clone()>"Name"</label>
-                            <input id=name_field type="text" name="name" value=key.name.clone() required=true/>
-                            <label for=description_field.clone()>"Description"</label>
-                            <input id=description_field type="text" name="description" value=key.description.clone()/>
-                            <ActionButton pending=describe.pending() class="button small primary">"Save"</ActionButton>
-                        </ActionForm>
-                    </div>
-                </details>
+                <Confirm summary="Rename" label=format!("Rename: {label}") class="button small" neutral=true>
+                    <ActionForm action=describe attr:class="form compact">
+                        <input type="hidden" name="credential_id" value=rename_id/>
+                        <label for=name_field.clone()>"Name"</label>
+                        <input id=name_field type="text" name="name" value=key.name.clone() required=true/>
+                        <label for=description_field.clone()>"Description"</label>
+                        <input id=description_field type="text" name="description" value=key.description.clone()/>
+                        <ActionButton pending=describe.pending() class="button small primary">"Save"</ActionButton>
+                    </ActionForm>
+                </Confirm>
             </td>
         </tr>
     }

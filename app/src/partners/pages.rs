@@ -5,7 +5,7 @@
 use super::api::*;
 use crate::error::AppError;
 use crate::ui::{
-    ActionButton, FormAlert, FormFlashLoader, Notice, SubmitButton, TextField, action_error, initial_value,
+    ActionButton, Confirm, FormAlert, FormFlashLoader, Notice, SubmitButton, TextField, action_error, initial_value,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -240,16 +240,13 @@ fn MembersCard(members: Vec<MemberRow>, is_admin: bool) -> impl IntoView {
                                             let whose = if m.is_you { "your".to_owned() } else { format!("{}'s", m.name) };
                                             format!("This takes away {whose} admin rights: editing the company page and managing members.")
                                         }))}
-                                        <details class="confirm">
-                                            <summary class="button small danger" aria-label=remove_aria>"Remove"</summary>
-                                            <div class="confirm-body">
-                                                <p>{question}</p>
-                                                <ActionForm action=remove attr:class="inline-form">
-                                                    <input type="hidden" name="member_id" value=remove_id/>
-                                                    <ActionButton pending=remove.pending() class="button small danger">{remove_button}</ActionButton>
-                                                </ActionForm>
-                                            </div>
-                                        </details>
+                                        <Confirm summary="Remove" label=remove_aria>
+                                            <p>{question}</p>
+                                            <ActionForm action=remove attr:class="inline-form">
+                                                <input type="hidden" name="member_id" value=remove_id/>
+                                                <ActionButton pending=remove.pending() class="button small danger">{remove_button}</ActionButton>
+                                            </ActionForm>
+                                        </Confirm>
                                     </td>
                                 }
                             });
@@ -292,13 +289,10 @@ fn role_change(
     match warning {
         None => form(aria_label).into_any(),
         Some(warning) => view! {
-            <details class="confirm">
-                <summary class="button small" aria-label=aria_label.clone()>{next_label}</summary>
-                <div class="confirm-body">
-                    <p>{warning}</p>
-                    {form(format!("Confirm: {aria_label}"))}
-                </div>
-            </details>
+            <Confirm summary=next_label label=aria_label.clone() class="button small">
+                <p>{warning}</p>
+                {form(format!("Confirm: {aria_label}"))}
+            </Confirm>
         }
         .into_any(),
     }
@@ -323,17 +317,14 @@ fn PendingCard(pending: Vec<MemberRow>) -> impl IntoView {
                                 <input type="hidden" name="decision" value="approve"/>
                                 <ActionButton pending=decide.pending() attr:aria-label=approve_aria>"Approve"</ActionButton>
                             </ActionForm>
-                            <details class="confirm">
-                                <summary class="button small danger" aria-label=decline_aria.clone()>"Decline"</summary>
-                                <div class="confirm-body">
-                                    <p>{format!("{} will not join the company. They can ask again.", m.name)}</p>
-                                    <ActionForm action=decide attr:class="inline-form">
-                                        <input type="hidden" name="member_id" value=decline_id/>
-                                        <input type="hidden" name="decision" value="decline"/>
-                                        <ActionButton pending=decide.pending() class="button small danger">{decline_aria}</ActionButton>
-                                    </ActionForm>
-                                </div>
-                            </details>
+                            <Confirm summary="Decline" label=decline_aria.clone()>
+                                <p>{format!("{} will not join the company. They can ask again.", m.name)}</p>
+                                <ActionForm action=decide attr:class="inline-form">
+                                    <input type="hidden" name="member_id" value=decline_id/>
+                                    <input type="hidden" name="decision" value="decline"/>
+                                    <ActionButton pending=decide.pending() class="button small danger">{decline_aria}</ActionButton>
+                                </ActionForm>
+                            </Confirm>
                         </li>
                     }
                 }).collect_view()}
@@ -377,16 +368,13 @@ fn InvitationsCard(invitations: Vec<InvitationRow>, domain: String) -> impl Into
                                     <input type="hidden" name="invitation_id" value=resend_id/>
                                     <ActionButton pending=resend.pending() attr:aria-label=resend_aria>"Resend"</ActionButton>
                                 </ActionForm>
-                                <details class="confirm">
-                                    <summary class="button small danger" aria-label=cancel_aria.clone()>"Cancel"</summary>
-                                    <div class="confirm-body">
-                                        <p>"The link in the invitation stops working at once."</p>
-                                        <ActionForm action=cancel attr:class="inline-form">
-                                            <input type="hidden" name="invitation_id" value=cancel_id/>
-                                            <ActionButton pending=cancel.pending() class="button small danger">{cancel_aria}</ActionButton>
-                                        </ActionForm>
-                                    </div>
-                                </details>
+                                <Confirm summary="Cancel" label=cancel_aria.clone()>
+                                    <p>"The link in the invitation stops working at once."</p>
+                                    <ActionForm action=cancel attr:class="inline-form">
+                                        <input type="hidden" name="invitation_id" value=cancel_id/>
+                                        <ActionButton pending=cancel.pending() class="button small danger">{cancel_aria}</ActionButton>
+                                    </ActionForm>
+                                </Confirm>
                             </li>
                         }
                     }).collect_view()}

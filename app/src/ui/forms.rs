@@ -224,3 +224,26 @@ where
     });
     count.into()
 }
+
+/// A button that opens a panel asking for confirmation (or a password) before the action inside
+/// it can run. A native `<details>`, so it opens from the keyboard and without JavaScript.
+#[component]
+pub fn Confirm(
+    /// The button's text.
+    summary: &'static str,
+    /// What a screen reader says for the button, where its text alone repeats down a list.
+    #[prop(optional, into)]
+    label: Option<String>,
+    #[prop(default = "button small danger")] class: &'static str,
+    /// For a panel that holds a form rather than a warning (reveal, roll, rename).
+    #[prop(optional)]
+    neutral: bool,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <details class="confirm">
+            <summary class=class aria-label=label>{summary}</summary>
+            <div class="confirm-body" class:neutral=neutral>{children()}</div>
+        </details>
+    }
+}

@@ -6,7 +6,8 @@ mod layout;
 mod notice;
 
 pub use forms::{
-    ActionButton, FormAlert, FormFlashLoader, SubmitButton, TextArea, TextField, action_error, initial_value, successes,
+    ActionButton, Confirm, FormAlert, FormFlashLoader, SubmitButton, TextArea, TextField, action_error, initial_value,
+    successes,
 };
 pub use layout::{Layout, NotFound};
 pub use notice::{Notice, has_flag};
