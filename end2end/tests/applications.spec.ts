@@ -178,6 +178,18 @@ test('destructive and one-time actions are guarded: a double click reveals once,
   await expect(page.getByRole('heading', { name: 'Ledger Sync Two' })).toBeVisible();
   await expect(page.getByText('https://ledger.example/callback · https://ledger.example/v2/callback')).toBeVisible();
 
+  // Removing an environment revokes its credentials: it must be confirmed, and the refusal names it.
+  await page.getByLabel('Development', { exact: true }).check();
+  await page.getByLabel('Sandbox', { exact: true }).uncheck();
+  await page.getByRole('button', { name: 'Save environments' }).click();
+  await expect(page.locator('#field-confirm_removal-error')).toContainText('Saving removes Sandbox');
+  await expect(page.getByRole('row').filter({ hasText: 'Sandbox' })).toHaveCount(1);
+  await page.getByLabel('Revoke the credentials of environments I remove').check();
+  await page.getByRole('button', { name: 'Save environments' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Environments saved.' })).toBeVisible();
+  await expect(page.getByRole('row').filter({ hasText: 'Sandbox' })).toHaveCount(0);
+  await expect(page.getByRole('row').filter({ hasText: 'Development' }).first()).toBeVisible();
+
   // Deactivating asks first, and says what it does.
   await page.getByText('Deactivate', { exact: true }).click();
   await expect(page.getByText('Every request with these credentials will be refused')).toBeVisible();

@@ -132,6 +132,13 @@ mod ssr {
                 "One of the chosen products or environments is not available any more. Reload the page.",
             ),
             ApplicationError::NotFound => AppError::NotFound,
+            ApplicationError::RemovalNotConfirmed(names) => AppError::invalid_field(
+                "confirm_removal",
+                format!(
+                    "Saving removes {}: every credential there is revoked at once. Tick the box to confirm.",
+                    names.join(", ")
+                ),
+            ),
             other => internal("application operation failed", other),
         }
     }
@@ -575,7 +582,13 @@ pub async fn remove_co_owner(public_id: String, user_id: i64) -> Result<(), AppE
 
 /// Sets the environments an application uses: new ones are provisioned, dropped ones revoked.
 #[server(endpoint = "update_environments")]
-pub async fn update_environments(public_id: String, #[server(default)] environments: Vec<i64>) -> Result<(), AppError> {
+pub async fn update_environments(
+    public_id: String,
+    #[server(default)] environments: Vec<i64>,
+    /// "yes" when the owner ticked that removed environments' credentials are to be revoked.
+    #[server(default)]
+    confirm_removal: String,
+) -> Result<(), AppError> {
     use ssr::*;
     let (state, _, user) = signed_in().await?;
     let (app, _) = service::require_owned(&state.db, &user, &public_id)
@@ -587,7 +600,8 @@ pub async fn update_environments(public_id: String, #[server(default)] environme
             "Keep at least one environment, or delete the application.",
         ));
     }
-    service::set_environments(&state, &actor(Some(user.id)).await, &app, &environments)
+    let confirmed = confirm_removal == "yes";
+    service::set_environments(&state, &actor(Some(user.id)).await, &app, &environments, confirmed)
         .await
         .map_err(application_error)?;
     leptos_axum::redirect(&format!("/apis/{}?environments_saved=1", app.public_id));

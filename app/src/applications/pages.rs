@@ -579,7 +579,7 @@ fn EnvironmentsCard(
             <Notice flag="environments_saved">"Environments saved."</Notice>
             <FormFlashLoader endpoint="update_environments" children=move |flash| {
                 let error = action_error(action, &flash);
-                let message = move || error.get().and_then(|e| e.field_message("environments"));
+                let message = move |field: &'static str| move || error.get().and_then(|e| e.field_message(field));
                 let (public_id, choices) = (public_id.clone(), choices.clone());
                 view! {
                     <ActionForm action=action attr:class="form">
@@ -597,8 +597,17 @@ fn EnvironmentsCard(
                                     </div>
                                 }
                             }).collect_view()}
-                            <p class="field-error">{message}</p>
+                            <p class="field-error">{message("environments")}</p>
                         </fieldset>
+                        // Removing an environment revokes live credentials: the server refuses
+                        // it unless this is ticked, and names what would be revoked.
+                        <div class="choice" class=("field-invalid", move || message("confirm_removal")().is_some())>
+                            <input type="checkbox" id="field-confirm_removal" name="confirm_removal" value="yes"
+                                aria-describedby="field-confirm_removal-hint field-confirm_removal-error"/>
+                            <label for="field-confirm_removal">"Revoke the credentials of environments I remove"</label>
+                            <p class="hint" id="field-confirm_removal-hint">"Needed only when you untick an environment: its credentials stop working at once."</p>
+                            <p class="field-error" id="field-confirm_removal-error" aria-live="polite">{message("confirm_removal")}</p>
+                        </div>
                         <SubmitButton label="Save environments" busy_label="Saving…" pending=action.pending().into()/>
                     </ActionForm>
                 }

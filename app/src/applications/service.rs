@@ -36,6 +36,8 @@ pub enum ApplicationError {
     UnknownCatalogueEntry,
     #[error("no such application for this user")]
     NotFound,
+    #[error("removing environments {0:?} was not confirmed")]
+    RemovalNotConfirmed(Vec<String>),
     #[error("database error: {0}")]
     Db(#[from] DbErr),
 }
@@ -813,12 +815,14 @@ pub async fn remove_owner(
 
 /// Changes the environments of an application: each added environment is provisioned for every
 /// product of the application (new credentials, even where old ones were revoked before), and
-/// each removed one has its credentials revoked at once.
+/// each removed one has its credentials revoked at once, which the owner must have confirmed
+/// (`removal_confirmed`): an unconfirmed removal changes nothing and names what it would revoke.
 pub async fn set_environments(
     state: &AppState,
     actor: &Actor,
     app: &application::Model,
     environment_ids: &[i64],
+    removal_confirmed: bool,
 ) -> Result<(), ApplicationError> {
     let now = Utc::now();
     let (_, environments) = catalogue(&state.db).await?;
@@ -845,17 +849,25 @@ pub async fn set_environments(
         all.iter()
             .any(|c| c.environment_id == env && c.state != credential::REVOKED)
     };
+    let removed: Vec<i64> = all
+        .iter()
+        .filter(|c| c.state != credential::REVOKED && !environment_ids.contains(&c.environment_id))
+        .map(|c| c.environment_id)
+        .collect();
+    if !removed.is_empty() && !removal_confirmed {
+        let names = environments
+            .iter()
+            .filter(|e| removed.contains(&e.id))
+            .map(|e| e.name.clone())
+            .collect();
+        return Err(ApplicationError::RemovalNotConfirmed(names));
+    }
     let added: Vec<&environment::Model> = wanted.iter().copied().filter(|e| !live(e.id)).collect();
     for environment in &added {
         for product in &products {
             queue_credential(&txn, app, product, environment, now).await?;
         }
     }
-    let removed: Vec<i64> = all
-        .iter()
-        .filter(|c| c.state != credential::REVOKED && !environment_ids.contains(&c.environment_id))
-        .map(|c| c.environment_id)
-        .collect();
     credential::Entity::update_many()
         .col_expr(credential::Column::State, Expr::value(credential::REVOKED))
         .col_expr(credential::Column::RevokedAt, Expr::value(now))

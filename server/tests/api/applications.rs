@@ -1270,11 +1270,33 @@ async fn adding_an_environment_provisions_and_removing_one_revokes(backend: Back
     smtp.wait_for("ada@acme.example", |m| m.subject.contains("was rolled"))
         .await;
 
-    let set = async |ids: &[&str]| {
+    let set_confirmed = async |ids: &[&str], confirmed: bool| {
         let mut fields = vec![("public_id", public_id.as_str())];
         fields.extend(ids.iter().map(|id| ("environments[]", *id)));
-        owner.call("update_environments", &fields).await.status().as_u16()
+        if confirmed {
+            fields.push(("confirm_removal", "yes"));
+        }
+        owner.call("update_environments", &fields).await
     };
+    let set = async |ids: &[&str]| set_confirmed(ids, true).await.status().as_u16();
+    // Removing an environment revokes its credentials, so it must be confirmed: unconfirmed,
+    // nothing changes (not even the environment added with it) and the answer names what
+    // would be revoked.
+    let unconfirmed = set_confirmed(&[&uat], false).await;
+    assert_eq!(unconfirmed.status(), 422);
+    let refusal: Value = unconfirmed.json().await.unwrap();
+    assert!(
+        refusal["Invalid"]["fields"]["confirm_removal"]
+            .as_str()
+            .unwrap()
+            .starts_with("Saving removes Sandbox:"),
+        "{refusal}"
+    );
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM credentials WHERE state = 'revoked'").await,
+        0
+    );
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM credentials").await, 2);
     // Add UAT: provisioned for both products. Drop sandbox: revoked at once.
     assert_eq!(set(&[&uat]).await, 200);
     let after = provisioned(&owner, &public_id).await;

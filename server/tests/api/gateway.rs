@@ -808,7 +808,11 @@ async fn service_applications_get_oauth_clients_and_bearer_tokens(backend: Backe
     let restore = [("public_id", application.as_str()), ("active", "true")];
     assert_eq!(f.owner.call("set_application_active", &restore).await.status(), 200);
     let uat = catalogue_id(&f.operator, "environments", "UAT").await;
-    let change = [("public_id", application.as_str()), ("environments[]", uat.as_str())];
+    let change = [
+        ("public_id", application.as_str()),
+        ("environments[]", uat.as_str()),
+        ("confirm_removal", "yes"),
+    ];
     assert_eq!(f.owner.call("update_environments", &change).await.status(), 200);
     tokio::time::sleep(PROPAGATION).await;
     assert_eq!(
