@@ -17,8 +17,9 @@ pub fn same_site_path(base_url: &str, target: &str) -> Option<String> {
 }
 
 /// `path` with `flag=1` as its only flag. Flags are the query's `name=1` pairs: those of earlier
-/// changes are dropped so that their messages do not linger; other parameters (filters, page
-/// numbers) stay, so the browser comes back to the view it left.
+/// changes are dropped so that their messages do not linger; other parameters (the API Keys
+/// page's filters) stay, so the browser comes back to the view it left. A page that actions
+/// return to must not use `1` as the value of anything but a flag.
 pub fn with_flag(path: &str, flag: &str) -> String {
     let (path, query) = path.split_once('?').unwrap_or((path, ""));
     let mut kept: Vec<&str> = query

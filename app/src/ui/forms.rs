@@ -186,9 +186,9 @@ pub fn FormAlert(error: Signal<Option<AppError>>) -> impl IntoView {
 #[component]
 pub fn SubmitButton(label: &'static str, busy_label: &'static str, pending: Signal<bool>) -> impl IntoView {
     view! {
-        <button type="submit" class="button primary" disabled=move || pending.get() aria-busy=move || pending.get().then_some("true")>
+        <ActionButton pending class="button primary">
             {move || if pending.get() { busy_label } else { label }}
-        </button>
+        </ActionButton>
     }
 }
 

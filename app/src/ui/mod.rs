@@ -1,5 +1,6 @@
-//! Building blocks shared by every page: the layout, form fields that show their own errors, and
-//! the glue that lets a form show errors whether it was posted by JavaScript or as plain HTML.
+//! Building blocks shared by every page: the layout, form fields that show their own errors, the
+//! glue that lets a form show errors whether it was posted by JavaScript or as plain HTML, buttons
+//! that cannot send their action twice, confirmation panels, and status messages.
 
 mod forms;
 mod layout;

@@ -1,3 +1,5 @@
+//! Status messages: what a page says after a change went through.
+
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
