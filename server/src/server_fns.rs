@@ -117,26 +117,30 @@ async fn secret_page(response: Response, back: &str) -> Response {
         return error_response(true, &AppError::Internal, back);
     };
     let escape = app::backend::mail::escape_html;
-    let page = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>Your new secret · Portico</title><link rel=\"stylesheet\" href=\"/pkg/portico.css\"></head><body><main class=\"page\">\
-         <section class=\"card secret-box\"><h1>Copy your secret now</h1>\
+    let body = format!(
+        "<section class=\"card secret-box\"><h1>Copy your secret now</h1>\
          <p class=\"notice warning\">{}</p>\
          <div class=\"field\"><label for=\"public-key\">{}</label><input id=\"public-key\" type=\"text\" readonly value=\"{}\"></div>\
          <div class=\"field\"><label for=\"secret\">Secret</label><input id=\"secret\" type=\"text\" readonly value=\"{}\"></div>\
-         <p><a href=\"{}\">Back</a></p></section></main></body></html>",
+         <p><a href=\"{}\">Back</a></p></section>",
         revealed.keeping_advice(),
         escape(&revealed.identifier_label),
         escape(&revealed.public_key),
         escape(&revealed.secret.0),
         escape(&revealed.back_to),
     );
-    (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-        page,
-    )
-        .into_response()
+    plain_page(StatusCode::OK, "Your new secret · Portico", &body)
+}
+
+/// A page for a browser without JavaScript, in the portal's stylesheet, around `body` (HTML
+/// whose every value the caller escaped).
+fn plain_page(status: StatusCode, title: &str, body: &str) -> Response {
+    let page = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\
+         <link rel=\"stylesheet\" href=\"/pkg/portico.css\"></head><body><main class=\"page\">{body}</main></body></html>"
+    );
+    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
 }
 
 async fn check_rate_limits(
@@ -198,14 +202,12 @@ fn error_response(plain_form: bool, error: &AppError, back: &str) -> Response {
     let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     if plain_form {
         let escape = app::backend::mail::escape_html;
-        let page = format!(
-            "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-             <title>Portico</title><link rel=\"stylesheet\" href=\"/pkg/portico.css\"></head><body><main class=\"page\">\
-             <section class=\"card\"><h1>{}</h1><p><a href=\"{}\">Go back</a> or <a href=\"/\">start again</a>.</p></section></main></body></html>",
+        let body = format!(
+            "<section class=\"card\"><h1>{}</h1><p><a href=\"{}\">Go back</a> or <a href=\"/\">start again</a>.</p></section>",
             escape(&error.to_string()),
             escape(back),
         );
-        return (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response();
+        return plain_page(status, "Portico", &body);
     }
     let body = serde_json::to_vec(error).unwrap_or_default();
     (
