@@ -172,6 +172,8 @@ test('destructive and one-time actions are guarded: a double click reveals once,
   await page.getByRole('button', { name: 'Save details' }).click();
   await expect(page.locator('#field-redirect_urls-error')).toContainText('must use https');
   await expect(page.getByLabel('Redirect URLs')).toHaveAttribute('aria-invalid', 'true');
+  // The form's alert lists the problem and takes the focus.
+  await expect(page.getByRole('alert').filter({ hasText: 'must use https' })).toBeFocused();
   await expect(page.getByLabel('Application name')).toHaveValue('Ledger Sync Two');
   await page.getByLabel('Redirect URLs').fill('https://ledger.example/callback\nhttps://ledger.example/v2/callback');
   await page.getByRole('button', { name: 'Save details' }).click();

@@ -161,10 +161,19 @@ pub fn TextArea(
 
 /// The form-level message (e.g. "Email or password is incorrect"), announced to screen readers,
 /// with every field's problem listed under it: the fields show theirs too, but a form whose field
-/// has no place for its message (a compact row form) still says what is wrong.
+/// has no place for its message (a compact row form) still says what is wrong. When an error
+/// arrives the alert takes the keyboard focus, so the next Tab leads into the form to fix it.
 #[component]
 pub fn FormAlert(error: Signal<Option<AppError>>) -> impl IntoView {
     let message = move || error.get().and_then(|e| e.form_message());
+    let alert = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        if error.with(Option::is_some)
+            && let Some(alert) = alert.get()
+        {
+            let _ = alert.focus();
+        }
+    });
     let problems = move || {
         error
             .get()
@@ -175,7 +184,7 @@ pub fn FormAlert(error: Signal<Option<AppError>>) -> impl IntoView {
             .collect_view()
     };
     view! {
-        <div class="form-alert" role="alert" class:hidden=move || message().is_none()>
+        <div class="form-alert" role="alert" tabindex="-1" node_ref=alert class:hidden=move || message().is_none()>
             {message}
             <ul>{problems}</ul>
         </div>
