@@ -14,6 +14,20 @@ async function completeProfileAndCompany(page: Page, company: string) {
   }
 }
 
+/** Fills the registration form with both products and the given environments. */
+async function fillRegistration(page: Page, name: string, description: string, redirectUrl: string, environments: string[]) {
+  await page.getByLabel('Application name').fill(name);
+  await page.getByLabel('Application type').selectOption('web');
+  await page.getByLabel('Authentication').selectOption('authorization_code');
+  await page.getByLabel('Description').fill(description);
+  await page.getByLabel('Redirect URLs').fill(redirectUrl);
+  await page.getByLabel('Digital Banking').check();
+  await page.getByLabel('Digital Account Opening').check();
+  for (const environment of environments) {
+    await page.getByLabel(environment).check();
+  }
+}
+
 test('an owner registers an application, reveals a sandbox secret once, and an operator approves production', async ({ browser }) => {
   const domain = freshDomain();
   const context = await browser.newContext();
@@ -24,16 +38,11 @@ test('an owner registers an application, reveals a sandbox secret once, and an o
 
   await page.getByRole('link', { name: 'My APIs' }).click();
   await page.getByRole('link', { name: 'Register application' }).click();
-  await page.getByLabel('Application name').fill('Payments Hub');
-  await page.getByLabel('Application type').selectOption('web');
-  await page.getByLabel('Authentication').selectOption('authorization_code');
-  await page.getByLabel('Description').fill('Moves money between accounts.');
-  await page.getByLabel('Redirect URLs').fill('http://insecure.example/callback');
-  await page.getByLabel('Digital Banking').check();
-  await page.getByLabel('Digital Account Opening').check();
-  await page.getByLabel('Sandbox').check();
-  await page.getByLabel('Development').check();
-  await page.getByLabel('Production').check();
+  await fillRegistration(page, 'Payments Hub', 'Moves money between accounts.', 'http://insecure.example/callback', [
+    'Sandbox',
+    'Development',
+    'Production',
+  ]);
   await page.getByRole('button', { name: 'Register application' }).click();
   await expect(page.locator('#field-redirect_urls-error')).toContainText('must use https');
 
@@ -124,14 +133,7 @@ test('destructive and one-time actions are guarded: a double click reveals once,
   await verifiedUser(page, 'Mary Somerville', `mary@${domain}`);
   await completeProfileAndCompany(page, 'Mechanism of the Heavens');
   await page.goto('/apis/new');
-  await page.getByLabel('Application name').fill('Ledger Sync');
-  await page.getByLabel('Application type').selectOption('web');
-  await page.getByLabel('Authentication').selectOption('authorization_code');
-  await page.getByLabel('Description').fill('Keeps two ledgers in step.');
-  await page.getByLabel('Redirect URLs').fill('https://ledger.example/callback');
-  await page.getByLabel('Digital Banking').check();
-  await page.getByLabel('Digital Account Opening').check();
-  await page.getByLabel('Sandbox').check();
+  await fillRegistration(page, 'Ledger Sync', 'Keeps two ledgers in step.', 'https://ledger.example/callback', ['Sandbox']);
   await page.getByRole('button', { name: 'Register application' }).click();
   await expect(page.getByRole('heading', { name: 'Ledger Sync' })).toBeVisible();
   const rows = page.getByRole('row').filter({ hasText: 'Sandbox' });

@@ -14,7 +14,7 @@ use crate::startup::ServerState;
 use app::accounts::api::FormFlash;
 use app::accounts::email::Email;
 use app::backend::client::ClientAddr;
-use app::backend::navigation::same_site_path;
+use app::backend::navigation::{referer_path, same_site_path};
 use app::backend::rate_limit::{self, Decision};
 use app::backend::sessions::FLASH_PREFIX;
 use app::error::AppError;
@@ -65,12 +65,7 @@ pub async fn guard(
     }
 
     // Where a browser without JavaScript goes back to: the page the form was on, if it is ours.
-    let back = parts
-        .headers
-        .get(header::REFERER)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|referer| same_site_path(&state.app.settings.base_url, referer))
-        .unwrap_or_else(|| "/".to_owned());
+    let back = referer_path(&state.app.settings.base_url, &parts.headers).unwrap_or_else(|| "/".to_owned());
 
     if RATE_LIMITED.contains(&endpoint.as_str()) {
         match check_rate_limits(&state, &endpoint, client, fields.get("email")).await {

@@ -31,16 +31,20 @@ pub fn with_flag(path: &str, flag: &str) -> String {
     format!("{path}?{}", kept.join("&"))
 }
 
+/// The page a request came from (its `Referer`), if that page is on this site.
+pub fn referer_path(base_url: &str, headers: &http::HeaderMap) -> Option<String> {
+    let referer = headers.get(http::header::REFERER)?.to_str().ok()?;
+    same_site_path(base_url, referer)
+}
+
 /// The page this server function was called from, if it is on this site, else `fallback`; with
 /// `flag` (see [`with_flag`]). Actions offered on several pages (revoking from the API Keys page
 /// or from the application's) return the browser to the one it used, filters and all.
 pub async fn back_with_flag(base_url: &str, fallback: &str, flag: &str) -> String {
-    let referer = leptos_axum::extract::<http::HeaderMap>()
+    let back = leptos_axum::extract::<http::HeaderMap>()
         .await
         .ok()
-        .and_then(|headers| headers.get(http::header::REFERER)?.to_str().ok().map(str::to_owned));
-    let back = referer
-        .and_then(|referer| same_site_path(base_url, &referer))
+        .and_then(|headers| referer_path(base_url, &headers))
         .unwrap_or_else(|| fallback.to_owned());
     with_flag(&back, flag)
 }
