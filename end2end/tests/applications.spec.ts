@@ -124,6 +124,18 @@ test('an owner registers an application, reveals a sandbox secret once, and an o
   await colleague.getByLabel('Reveal secret: Digital Account Opening · Sandbox').click();
   await colleague.getByRole('button', { name: 'Reveal secret', exact: true }).click();
   await expect(colleague.getByLabel('Secret', { exact: true })).toHaveValue(/^sk_sandbox_/);
+
+  // The co-owner, who is not a company admin, invites a colleague without an account, sees the
+  // invitation on the application's page, and withdraws it.
+  await colleague.getByLabel('Co-owner email').fill(`grace@${domain}`);
+  await colleague.getByRole('button', { name: 'Invite co-owner' }).click();
+  await expect(colleague.getByRole('status').filter({ hasText: 'Invitation sent' })).toBeVisible();
+  const invited = colleague.getByRole('listitem').filter({ hasText: `grace@${domain}` });
+  await expect(invited).toContainText('co-owner of Payments Hub');
+  await invited.locator('summary').click();
+  await invited.locator('button', { hasText: `Cancel invitation to grace@${domain}` }).click();
+  await expect(colleague.getByRole('status').filter({ hasText: 'Invitation cancelled' })).toBeVisible();
+  await expect(colleague.getByRole('listitem').filter({ hasText: `grace@${domain}` })).toHaveCount(0);
 });
 
 test('destructive and one-time actions are guarded: a double click reveals once, a failure keeps the secret, deactivating asks first', async ({ browser }) => {
@@ -140,6 +152,10 @@ test('destructive and one-time actions are guarded: a double click reveals once,
   await expect(rows.filter({ hasText: 'Digital Banking' })).toContainText('Issued');
   await expect(rows.filter({ hasText: 'Digital Account Opening' })).toContainText('Issued');
 
+  // Something half typed elsewhere on the page survives a key action, which reads only the
+  // credentials again.
+  await page.getByLabel('Co-owner email').fill(`half-typed@${domain}`);
+
   // A double click sends one reveal: the button is busy until the answer is in, so no second
   // request can answer "already revealed" over the only copy of the secret.
   await page.getByLabel('Reveal secret: Digital Banking · Sandbox').click();
@@ -154,6 +170,7 @@ test('destructive and one-time actions are guarded: a double click reveals once,
   // Had a second reveal gone out, its refusal would be on the page once the network is quiet.
   await page.waitForLoadState('networkidle');
   await expect(page.getByRole('alert')).toHaveCount(0);
+  await expect(page.getByLabel('Co-owner email')).toHaveValue(`half-typed@${domain}`);
 
   // The other credential is revoked in a second tab; revealing it from this (older) page fails,
   // and the failure shows beside the secret without taking it away.
@@ -183,16 +200,25 @@ test('destructive and one-time actions are guarded: a double click reveals once,
   await expect(page.getByText('https://ledger.example/callback · https://ledger.example/v2/callback')).toBeVisible();
 
   // Removing an environment revokes its credentials: it must be confirmed, and the refusal names it.
+  const saveScope = page.getByRole('button', { name: 'Save products and environments' });
   await page.getByLabel('Development', { exact: true }).check();
   await page.getByLabel('Sandbox', { exact: true }).uncheck();
-  await page.getByRole('button', { name: 'Save environments' }).click();
+  await saveScope.click();
   await expect(page.locator('#field-confirm_removal-error')).toContainText('Saving removes Sandbox');
   await expect(page.getByRole('row').filter({ hasText: 'Sandbox' })).toHaveCount(1);
-  await page.getByLabel('Revoke the credentials of environments I remove').check();
-  await page.getByRole('button', { name: 'Save environments' }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'Environments saved.' })).toBeVisible();
+  await page.getByLabel('Revoke the credentials of what I remove').check();
+  await saveScope.click();
+  await expect(page.getByRole('status').filter({ hasText: 'API products and environments saved.' })).toBeVisible();
   await expect(page.getByRole('row').filter({ hasText: 'Sandbox' })).toHaveCount(0);
-  await expect(page.getByRole('row').filter({ hasText: 'Development' }).first()).toBeVisible();
+  await expect(page.getByRole('row').filter({ hasText: 'Development' })).toHaveCount(1);
+
+  // Its one Digital Account Opening credential was revoked, so the product is no longer ticked;
+  // ticking it again provisions it in every environment the application uses.
+  const accountOpening = page.getByLabel('Digital Account Opening', { exact: true });
+  await expect(accountOpening).not.toBeChecked();
+  await accountOpening.check();
+  await saveScope.click();
+  await expect(page.getByRole('row').filter({ hasText: 'Digital Account Opening' }).filter({ hasText: 'Development' })).toContainText('Issued');
 
   // Deactivating asks first, and says what it does.
   await page.getByText('Deactivate', { exact: true }).click();

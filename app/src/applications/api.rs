@@ -18,6 +18,30 @@ pub struct CatalogueEntry {
     pub needs_approval: bool,
 }
 
+#[cfg(feature = "ssr")]
+impl From<&crate::backend::entities::product::Model> for CatalogueEntry {
+    fn from(product: &crate::backend::entities::product::Model) -> Self {
+        Self {
+            id: product.id,
+            name: product.name.clone(),
+            description: product.description.clone(),
+            needs_approval: false,
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<&crate::backend::entities::environment::Model> for CatalogueEntry {
+    fn from(environment: &crate::backend::entities::environment::Model) -> Self {
+        Self {
+            id: environment.id,
+            name: environment.name.clone(),
+            description: environment.description.clone(),
+            needs_approval: environment.needs_approval,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegistrationOptions {
     pub products: Vec<CatalogueEntry>,
@@ -101,8 +125,17 @@ pub struct AppDetails {
     pub is_owner: bool,
     /// Owners and partner admins manage who owns the application.
     pub can_manage_owners: bool,
+    /// For those who manage owners: open invitations to become a co-owner of this application.
+    pub invitations: Vec<crate::partners::api::InvitationRow>,
+    /// For owners: every API product, and whether the application uses it.
+    pub product_choices: Vec<(CatalogueEntry, bool)>,
     /// For owners: every environment, and whether the application uses it.
     pub environment_choices: Vec<(CatalogueEntry, bool)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppCredentials {
+    pub is_owner: bool,
     pub credentials: Vec<CredentialCell>,
     /// Service applications with client-credentials authentication: one client per environment.
     pub oauth_clients: Vec<OAuthClientRow>,
@@ -141,6 +174,29 @@ mod ssr {
             ),
             other => internal("application operation failed", other),
         }
+    }
+
+    /// The signed-in user, their membership and the application `public_id` names, if it is one
+    /// of their partner's; "not found" for anything else.
+    pub async fn visible_application(
+        public_id: &str,
+    ) -> Result<
+        (
+            crate::backend::AppState,
+            crate::backend::entities::user::Model,
+            crate::partners::service::Membership,
+            crate::backend::entities::application::Model,
+        ),
+        AppError,
+    > {
+        let (state, _, user) = signed_in().await?;
+        let membership = crate::partners::service::require_member(&state.db, &user)
+            .await
+            .map_err(|_| AppError::NotFound)?;
+        let app = service::find_in_partner(&state.db, &membership, public_id)
+            .await
+            .map_err(application_error)?;
+        Ok((state, user, membership, app))
     }
 
     pub fn ownership_error(error: service::OwnershipError) -> AppError {
@@ -223,24 +279,8 @@ pub async fn registration_context() -> Result<RegistrationOptions, AppError> {
         .await
         .map_err(|e| internal("catalogue failed", e))?;
     Ok(RegistrationOptions {
-        products: products
-            .into_iter()
-            .map(|p| CatalogueEntry {
-                id: p.id,
-                name: p.name,
-                description: p.description,
-                needs_approval: false,
-            })
-            .collect(),
-        environments: environments
-            .into_iter()
-            .map(|e| CatalogueEntry {
-                id: e.id,
-                name: e.name,
-                description: e.description,
-                needs_approval: e.needs_approval,
-            })
-            .collect(),
+        products: products.iter().map(CatalogueEntry::from).collect(),
+        environments: environments.iter().map(CatalogueEntry::from).collect(),
         blocker,
     })
 }
@@ -340,21 +380,82 @@ pub async fn my_apis() -> Result<ApplicationList, AppError> {
     })
 }
 
+/// What the application's page shows besides its credentials: details, owners and, for owners,
+/// the forms' choices. Any member of the partner may read it.
 #[server(endpoint = "application_details")]
 pub async fn application_details(public_id: String) -> Result<AppDetails, AppError> {
-    use crate::backend::entities::{credential, environment, product};
-    use sea_orm::EntityTrait;
     use ssr::*;
-    let (state, _, user) = signed_in().await?;
-    let membership = crate::partners::service::require_member(&state.db, &user)
-        .await
-        .map_err(|_| AppError::NotFound)?;
-    let app = service::find_in_partner(&state.db, &membership, &public_id)
-        .await
-        .map_err(application_error)?;
+    let (state, user, membership, app) = visible_application(&public_id).await?;
     let fail = |e| internal("application lookup failed", e);
     let is_owner = service::is_owner(&state.db, app.id, user.id).await.map_err(fail)?;
     let owners = service::owners_of(&state.db, &[app.id]).await.map_err(fail)?;
+    let can_manage_owners = is_owner || membership.member.is_admin();
+    let invitations = if can_manage_owners {
+        use crate::partners::{api::ssr::invitation_row, service::invited_applications};
+        let now = chrono::Utc::now();
+        let names = [(app.id, app.name.clone())];
+        crate::partners::service::open_invitations(&state.db, membership.partner.id)
+            .await
+            .map_err(fail)?
+            .into_iter()
+            .filter(|invitation| invited_applications(invitation).contains(&app.id))
+            .map(|invitation| invitation_row(invitation, &names, now))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let (product_choices, environment_choices) = if is_owner {
+        let credentials = service::credentials_of(&state.db, &[app.id]).await.map_err(fail)?;
+        let (products, environments) = service::catalogue(&state.db).await.map_err(fail)?;
+        (
+            products
+                .iter()
+                .map(|p| (p.into(), credentials.iter().any(|c| c.product_id == p.id)))
+                .collect(),
+            environments
+                .iter()
+                .map(|e| (e.into(), credentials.iter().any(|c| c.environment_id == e.id)))
+                .collect(),
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    Ok(AppDetails {
+        public_id: app.public_id,
+        name: app.name,
+        app_type: app.app_type,
+        auth_method: app.auth_method,
+        description: app.description,
+        site_url: app.site_url,
+        redirect_urls: serde_json::from_str(&app.redirect_urls).unwrap_or_default(),
+        status: app.status,
+        owners: owners
+            .into_iter()
+            .map(|(_, u)| OwnerRow {
+                user_id: u.id,
+                name: u.full_name,
+                email: u.email,
+            })
+            .collect(),
+        is_owner,
+        can_manage_owners,
+        invitations,
+        product_choices,
+        environment_choices,
+    })
+}
+
+/// The application's credential matrix (with usage and keys for owners; states only for other
+/// members) and its OAuth clients. Read apart from its details so that provisioning and key
+/// actions refresh the credential cards and leave the rest of the page, and its open forms, alone.
+#[server(endpoint = "application_credentials")]
+pub async fn application_credentials(public_id: String) -> Result<AppCredentials, AppError> {
+    use crate::backend::entities::{credential, environment, product};
+    use sea_orm::EntityTrait;
+    use ssr::*;
+    let (state, user, _, app) = visible_application(&public_id).await?;
+    let fail = |e| internal("credential lookup failed", e);
+    let is_owner = service::is_owner(&state.db, app.id, user.id).await.map_err(fail)?;
     let credentials = service::credentials_of(&state.db, &[app.id]).await.map_err(fail)?;
     let clients = if is_owner {
         crate::credentials::clients::clients_of(&state.db, app.id)
@@ -374,6 +475,7 @@ pub async fn application_details(public_id: String) -> Result<AppDetails, AppErr
     } else {
         Default::default()
     };
+    // Every product and environment, switched off or not, to name the credentials.
     let products = product::Entity::find().all(&state.db).await.map_err(fail)?;
     let environments = environment::Entity::find().all(&state.db).await.map_err(fail)?;
     let name_of_product = |id| {
@@ -407,44 +509,9 @@ pub async fn application_details(public_id: String) -> Result<AppDetails, AppErr
         })
         .collect();
     cells.sort_by(|a, b| (a.0, &a.1.product).cmp(&(b.0, &b.1.product)));
-    Ok(AppDetails {
-        provisioning: credentials.iter().any(|c| c.state == credential::QUEUED),
-        public_id: app.public_id,
-        name: app.name,
-        app_type: app.app_type,
-        auth_method: app.auth_method,
-        description: app.description,
-        site_url: app.site_url,
-        redirect_urls: serde_json::from_str(&app.redirect_urls).unwrap_or_default(),
-        status: app.status,
-        owners: owners
-            .into_iter()
-            .map(|(_, u)| OwnerRow {
-                user_id: u.id,
-                name: u.full_name,
-                email: u.email,
-            })
-            .collect(),
+    Ok(AppCredentials {
         is_owner,
-        can_manage_owners: is_owner || membership.member.is_admin(),
-        environment_choices: if is_owner {
-            environments
-                .iter()
-                .filter(|e| e.enabled)
-                .map(|e| {
-                    let used = credentials.iter().any(|c| c.environment_id == e.id);
-                    let entry = CatalogueEntry {
-                        id: e.id,
-                        name: e.name.clone(),
-                        description: e.description.clone(),
-                        needs_approval: e.needs_approval,
-                    };
-                    (entry, used)
-                })
-                .collect()
-        } else {
-            Vec::new()
-        },
+        provisioning: credentials.iter().any(|c| c.state == credential::QUEUED),
         credentials: cells.into_iter().map(|(_, cell)| cell).collect(),
         oauth_clients: clients
             .into_iter()
@@ -580,12 +647,14 @@ pub async fn remove_co_owner(public_id: String, user_id: i64) -> Result<(), AppE
     Ok(())
 }
 
-/// Sets the environments an application uses: new ones are provisioned, dropped ones revoked.
-#[server(endpoint = "update_environments")]
-pub async fn update_environments(
+/// Sets an application's scope: the API products it uses and the environments it uses them in.
+/// What comes in is provisioned; what leaves is revoked, once the owner has confirmed that.
+#[server(endpoint = "update_scope")]
+pub async fn update_scope(
     public_id: String,
+    #[server(default)] products: Vec<i64>,
     #[server(default)] environments: Vec<i64>,
-    /// "yes" when the owner ticked that removed environments' credentials are to be revoked.
+    /// "yes" when the owner ticked that the credentials of what they removed are to be revoked.
     #[server(default)]
     confirm_removal: String,
 ) -> Result<(), AppError> {
@@ -594,17 +663,33 @@ pub async fn update_environments(
     let (app, _) = service::require_owned(&state.db, &user, &public_id)
         .await
         .map_err(application_error)?;
+    let mut empty = crate::error::FormErrors::default();
+    if products.is_empty() {
+        empty.add_field("products", "Keep at least one API product, or delete the application.");
+    }
     if environments.is_empty() {
-        return Err(AppError::invalid_field(
+        empty.add_field(
             "environments",
             "Keep at least one environment, or delete the application.",
-        ));
+        );
     }
-    let confirmed = confirm_removal == "yes";
-    service::set_environments(&state, &actor(Some(user.id)).await, &app, &environments, confirmed)
-        .await
-        .map_err(application_error)?;
-    leptos_axum::redirect(&format!("/apis/{}?environments_saved=1", app.public_id));
+    if !empty.is_empty() {
+        return Err(AppError::Invalid(empty));
+    }
+    let scope = service::Scope {
+        product_ids: &products,
+        environment_ids: &environments,
+    };
+    service::set_scope(
+        &state,
+        &actor(Some(user.id)).await,
+        &app,
+        scope,
+        confirm_removal == "yes",
+    )
+    .await
+    .map_err(application_error)?;
+    leptos_axum::redirect(&format!("/apis/{}?scope_saved=1", app.public_id));
     Ok(())
 }
 

@@ -3,9 +3,12 @@
 //! once, with copy buttons and a clear warning.
 
 use super::api::*;
+use crate::accounts::api::FormFlash;
 use crate::credentials::api::{RevealSecret, RevokeCredential, RollSecret};
 use crate::credentials::pages::{CopyButton, CredentialActions, RevealOutcome, RevealedPanel, UsageChart};
 use crate::error::AppError;
+use crate::partners::api::{CancelInvitation, InvitationRow, ResendInvitation};
+use crate::partners::pages::PendingInvitations;
 use crate::ui::{
     ActionButton, Confirm, FormAlert, FormFlashLoader, Notice, SubmitButton, TextArea, TextField, action_error,
     initial_value, successes,
@@ -123,11 +126,8 @@ fn RegistrationForm(context: RegistrationOptions) -> impl IntoView {
         <FormFlashLoader endpoint="register_application" children=move |flash| {
             let error = action_error(action, &flash);
             let message = move |field: &'static str| move || error.get().and_then(|e| e.field_message(field));
-            // Checkbox groups come back from a plain post as one comma-separated value.
-            let chosen_ids = |field: &str| -> Vec<String> {
-                flash.values.get(field).map(|v| v.split(',').map(str::to_owned).collect()).unwrap_or_default()
-            };
-            let (chosen_products, chosen_environments) = (chosen_ids("products[]"), chosen_ids("environments[]"));
+            let (chosen_products, chosen_environments) =
+                (flashed_ids(&flash, "products").unwrap_or_default(), flashed_ids(&flash, "environments").unwrap_or_default());
             let value = |field: &str| initial_value(&flash, field, "");
             let selected_type = value("app_type");
             let selected_auth = value("auth_method");
@@ -159,39 +159,69 @@ fn RegistrationForm(context: RegistrationOptions) -> impl IntoView {
                     <TextArea label="Description" name="description" hint=DESCRIPTION_HINT value=description error=error/>
                     <TextField label="Site URL" name="site_url" input_type="url" hint=SITE_URL_HINT value=site_url error=error/>
                     <TextArea label="Redirect URLs" name="redirect_urls" hint=REDIRECT_URLS_HINT value=redirect_urls error=error/>
-                    <fieldset class="field choices">
-                        <legend>"API products"</legend>
-                        {context.products.iter().map(|p| {
-                            let id = format!("product-{}", p.id);
-                            view! {
-                                <div class="choice">
-                                    <input type="checkbox" id=id.clone() name="products[]" value=p.id.to_string() checked=chosen_products.contains(&p.id.to_string())/>
-                                    <label for=id>{p.name.clone()}</label>
-                                    <p class="hint">{p.description.clone()}</p>
-                                </div>
-                            }
-                        }).collect_view()}
-                        <p class="field-error">{message("products")}</p>
-                    </fieldset>
-                    <fieldset class="field choices">
-                        <legend>"Environments"</legend>
-                        {context.environments.iter().map(|e| {
-                            let id = format!("environment-{}", e.id);
-                            let note = if e.needs_approval { format!("{} Needs the API provider's approval.", e.description) } else { e.description.clone() };
-                            view! {
-                                <div class="choice">
-                                    <input type="checkbox" id=id.clone() name="environments[]" value=e.id.to_string() checked=chosen_environments.contains(&e.id.to_string())/>
-                                    <label for=id>{e.name.clone()}</label>
-                                    <p class="hint">{note}</p>
-                                </div>
-                            }
-                        }).collect_view()}
-                        <p class="field-error">{message("environments")}</p>
-                    </fieldset>
+                    <CatalogueChoices legend="API products" field="products" id_prefix="product" choices=ticked(&context.products, &chosen_products) error/>
+                    <CatalogueChoices legend="Environments" field="environments" id_prefix="environment" choices=ticked(&context.environments, &chosen_environments) error/>
                     <SubmitButton label="Register application" busy_label="Registering…" pending=action.pending().into()/>
                 </ActionForm>
             }
         }/>
+    }
+}
+
+/// The ids a plain post that came back with an error had ticked in a checkbox group, which the
+/// flash holds as one comma-separated value; `None` when the post had no such group.
+fn flashed_ids(flash: &FormFlash, field: &str) -> Option<Vec<i64>> {
+    flash.error.as_ref()?;
+    let ticked = flash.values.get(&format!("{field}[]"));
+    Some(
+        ticked
+            .map(|v| v.split(',').filter_map(|id| id.parse().ok()).collect())
+            .unwrap_or_default(),
+    )
+}
+
+fn ticked(entries: &[CatalogueEntry], ids: &[i64]) -> Vec<(CatalogueEntry, bool)> {
+    entries
+        .iter()
+        .map(|entry| (entry.clone(), ids.contains(&entry.id)))
+        .collect()
+}
+
+/// A group of catalogue checkboxes (API products or environments), each with its description,
+/// and the group's error. Posted as `<field>[]`.
+#[component]
+fn CatalogueChoices(
+    legend: &'static str,
+    field: &'static str,
+    /// Starts the checkboxes' ids, which must be unique on the page.
+    id_prefix: &'static str,
+    choices: Vec<(CatalogueEntry, bool)>,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let error_id = format!("field-{field}-error");
+    let described_by = error_id.clone();
+    let message = move || error.get().and_then(|e| e.field_message(field));
+    view! {
+        <fieldset class="field choices" class=("field-invalid", move || message().is_some()) aria-describedby=described_by>
+            <legend>{legend}</legend>
+            {choices.into_iter().map(|(entry, checked)| {
+                let id = format!("{id_prefix}-{}", entry.id);
+                let hint_id = format!("{id}-hint");
+                let note = match (entry.description.is_empty(), entry.needs_approval) {
+                    (_, false) => entry.description.clone(),
+                    (true, true) => "Needs the API provider's approval.".to_owned(),
+                    (false, true) => format!("{} Needs the API provider's approval.", entry.description),
+                };
+                view! {
+                    <div class="choice">
+                        <input type="checkbox" id=id.clone() name=format!("{field}[]") value=entry.id.to_string() checked=checked aria-describedby=hint_id.clone()/>
+                        <label for=id>{entry.name.clone()}</label>
+                        <p class="hint" id=hint_id>{note}</p>
+                    </div>
+                }
+            }).collect_view()}
+            <p class="field-error" id=error_id>{message}</p>
+        </fieldset>
     }
 }
 
@@ -203,21 +233,25 @@ pub fn ApplicationPage() -> impl IntoView {
     let roll = ServerAction::<RollSecret>::new();
     let revoke = ServerAction::<RevokeCredential>::new();
     let actions = LifecycleActions::new();
-    // Looked at again after every action, and every two seconds while provisioning runs.
-    let tick = RwSignal::new(0u32);
+    let key_actions = Signal::derive(move || reveal.version().get() + roll.version().get() + revoke.version().get());
+    // Each part of the page is read again only when something it shows may have changed, and is
+    // rebuilt only then, so that a form being filled in elsewhere on the page stays as it is.
     let details = Resource::new(
-        move || {
-            let versions =
-                reveal.version().get() + roll.version().get() + revoke.version().get() + actions.succeeded.get();
-            (public_id(), tick.get(), versions)
-        },
-        |(id, ..)| application_details(id),
+        move || (public_id(), actions.succeeded.get()),
+        |(id, _)| application_details(id),
+    );
+    // The credentials also every two seconds while provisioning runs.
+    let tick = RwSignal::new(0u32);
+    let credentials = Resource::new(
+        move || (public_id(), tick.get(), key_actions.get() + actions.succeeded.get()),
+        |(id, ..)| application_credentials(id),
     );
     Effect::new(move |_| {
-        if details.get().and_then(|d| d.ok()).is_some_and(|d| d.provisioning) {
+        if credentials.get().and_then(|c| c.ok()).is_some_and(|c| c.provisioning) {
             set_timeout(move || tick.update(|t| *t += 1), std::time::Duration::from_secs(2));
         }
     });
+    let history_changes = Signal::derive(move || key_actions.get() + actions.succeeded.get());
     let outcome = RevealOutcome::follow(reveal, roll);
     view! {
         <Title text="Application"/>
@@ -242,12 +276,7 @@ pub fn ApplicationPage() -> impl IntoView {
                     <Notice flag="revoked">"Credential revoked: it stopped working at once."</Notice>
                     <Notice flag="deactivated">"Application deactivated: every one of its credentials is refused."</Notice>
                     <Notice flag="restored">"Application restored: its credentials work again."</Notice>
-                    <section class="card">
-                        <h2>"Credentials"</h2>
-                        {(!app.is_owner).then(|| view! { <p class="muted">"Only the application's owners see its credentials."</p> })}
-                        <CredentialTable cells=app.credentials.clone() reveal roll revoke/>
-                    </section>
-                    {(!app.oauth_clients.is_empty()).then(|| view! { <OAuthClientsCard clients=app.oauth_clients.clone() reveal roll revoke/> })}
+                    <CredentialCards credentials reveal roll revoke/>
                     <section class="card">
                         <h2>"Details"</h2>
                         <dl class="details">
@@ -260,10 +289,41 @@ pub fn ApplicationPage() -> impl IntoView {
                         </dl>
                         {app.is_owner.then(|| view! { <EditDetails app=app.clone() action=actions.details/> })}
                     </section>
-                    <OwnersCard public_id=app.public_id.clone() owners=app.owners.clone() can_manage=app.can_manage_owners actions/>
-                    {app.is_owner.then(|| view! { <ApplicationActivity public_id=app.public_id.clone()/> })}
-                    {app.is_owner.then(|| view! { <EnvironmentsCard public_id=app.public_id.clone() choices=app.environment_choices.clone() actions/> })}
+                    <OwnersCard public_id=app.public_id.clone() owners=app.owners.clone() invitations=app.invitations.clone() can_manage=app.can_manage_owners actions/>
+                    {app.is_owner.then(|| view! { <ApplicationActivity public_id=app.public_id.clone() changes=history_changes/> })}
+                    {app.is_owner.then(|| view! { <ScopeCard public_id=app.public_id.clone() products=app.product_choices.clone() environments=app.environment_choices.clone() actions/> })}
                     {app.is_owner.then(|| view! { <LifecycleCard public_id=app.public_id.clone() name=app.name.clone() active=app.status == "active" actions/> })}
+                }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+/// The Credentials card and, for service applications, the OAuth clients card: rebuilt when the
+/// credentials are read again, apart from the rest of the page.
+#[component]
+fn CredentialCards(
+    credentials: Resource<Result<AppCredentials, AppError>>,
+    reveal: ServerAction<RevealSecret>,
+    roll: ServerAction<RollSecret>,
+    revoke: ServerAction<RevokeCredential>,
+) -> impl IntoView {
+    view! {
+        <Transition fallback=|| view! { <section class="card"><h2>"Credentials"</h2><p class="muted" role="status">"Loading…"</p></section> }>
+            {move || credentials.get().map(|credentials| match credentials {
+                Err(error) => view! {
+                    <section class="card">
+                        <h2>"Credentials"</h2>
+                        <p class="form-alert" role="alert">{error.to_string()}</p>
+                    </section>
+                }.into_any(),
+                Ok(credentials) => view! {
+                    <section class="card">
+                        <h2>"Credentials"</h2>
+                        {(!credentials.is_owner).then(|| view! { <p class="muted">"Only the application's owners see its credentials."</p> })}
+                        <CredentialTable cells=credentials.credentials reveal roll revoke/>
+                    </section>
+                    {(!credentials.oauth_clients.is_empty()).then(|| view! { <OAuthClientsCard clients=credentials.oauth_clients.clone() reveal roll revoke/> })}
                 }.into_any(),
             })}
         </Transition>
@@ -367,8 +427,10 @@ struct LifecycleActions {
     delete: ServerAction<DeleteApplication>,
     add_owner: ServerAction<AddCoOwner>,
     remove_owner: ServerAction<RemoveCoOwner>,
-    environments: ServerAction<UpdateEnvironments>,
+    scope: ServerAction<UpdateScope>,
     details: ServerAction<UpdateApplication>,
+    resend_invitation: ServerAction<ResendInvitation>,
+    cancel_invitation: ServerAction<CancelInvitation>,
     /// How many of these actions have gone through: the page reads the application again after
     /// each, and not after a refused one, whose form keeps what was typed.
     succeeded: Signal<usize>,
@@ -376,7 +438,7 @@ struct LifecycleActions {
 
 impl LifecycleActions {
     fn new() -> Self {
-        let (set_active, delete, add_owner, remove_owner, environments, details) = (
+        let (set_active, delete, add_owner, remove_owner, scope, details) = (
             ServerAction::new(),
             ServerAction::new(),
             ServerAction::new(),
@@ -384,21 +446,26 @@ impl LifecycleActions {
             ServerAction::new(),
             ServerAction::new(),
         );
+        let (resend_invitation, cancel_invitation) = (ServerAction::new(), ServerAction::new());
         let counts = [
             successes(set_active),
             successes(delete),
             successes(add_owner),
             successes(remove_owner),
-            successes(environments),
+            successes(scope),
             successes(details),
+            successes(resend_invitation),
+            successes(cancel_invitation),
         ];
         Self {
             set_active,
             delete,
             add_owner,
             remove_owner,
-            environments,
+            scope,
             details,
+            resend_invitation,
+            cancel_invitation,
             succeeded: Signal::derive(move || counts.iter().map(|count| count.get()).sum()),
         }
     }
@@ -442,10 +509,18 @@ fn EditDetails(app: AppDetails, action: ServerAction<UpdateApplication>) -> impl
 }
 
 #[component]
-fn OwnersCard(public_id: String, owners: Vec<OwnerRow>, can_manage: bool, actions: LifecycleActions) -> impl IntoView {
+fn OwnersCard(
+    public_id: String,
+    owners: Vec<OwnerRow>,
+    invitations: Vec<InvitationRow>,
+    can_manage: bool,
+    actions: LifecycleActions,
+) -> impl IntoView {
     let LifecycleActions {
         add_owner,
         remove_owner,
+        resend_invitation,
+        cancel_invitation,
         ..
     } = actions;
     let rows = owners
@@ -475,11 +550,18 @@ fn OwnersCard(public_id: String, owners: Vec<OwnerRow>, can_manage: bool, action
             <Notice flag="invited">"Invitation sent: they become a co-owner when they accept."</Notice>
             <Notice flag="owner_added">"Co-owner added."</Notice>
             <Notice flag="owner_removed">"Owner removed."</Notice>
+            <Notice flag="resent">"Invitation sent again with a new link; the old link no longer works."</Notice>
+            <Notice flag="cancelled">"Invitation cancelled: its link no longer works."</Notice>
             <FormFlashLoader endpoint="remove_co_owner" children=move |flash| {
                 let error = action_error(remove_owner, &flash);
                 view! { <FormAlert error=error/> }
             }/>
             <ul class="plain-list">{rows}</ul>
+            {(!invitations.is_empty()).then(|| view! {
+                <h3>"Invited co-owners"</h3>
+                <p class="muted">"They become co-owners when they accept. An invitation expires after 7 days."</p>
+                <PendingInvitations invitations resend=resend_invitation cancel=cancel_invitation/>
+            })}
             {can_manage.then(|| view! {
                 <FormFlashLoader endpoint="add_co_owner" children=move |flash| {
                     let error = action_error(add_owner, &flash);
@@ -565,50 +647,47 @@ fn LifecycleCard(public_id: String, name: String, active: bool, actions: Lifecyc
     }
 }
 
+/// The owners' form for the application's scope: which API products it uses, in which
+/// environments.
 #[component]
-fn EnvironmentsCard(
+fn ScopeCard(
     public_id: String,
-    choices: Vec<(CatalogueEntry, bool)>,
+    products: Vec<(CatalogueEntry, bool)>,
+    environments: Vec<(CatalogueEntry, bool)>,
     actions: LifecycleActions,
 ) -> impl IntoView {
-    let action = actions.environments;
+    let action = actions.scope;
     view! {
-        <section class="card">
-            <h2>"Environments"</h2>
-            <p class="muted">"Adding an environment provisions new credentials for every product; removing one revokes its credentials at once."</p>
-            <Notice flag="environments_saved">"Environments saved."</Notice>
-            <FormFlashLoader endpoint="update_environments" children=move |flash| {
+        <section class="card" aria-labelledby="scope-heading">
+            <h2 id="scope-heading">"API products and environments"</h2>
+            <p class="muted">"Each product gets credentials in each environment. Adding one provisions new credentials; removing one revokes its credentials at once."</p>
+            <Notice flag="scope_saved">"API products and environments saved."</Notice>
+            <FormFlashLoader endpoint="update_scope" children=move |flash| {
                 let error = action_error(action, &flash);
-                let message = move |field: &'static str| move || error.get().and_then(|e| e.field_message(field));
-                let (public_id, choices) = (public_id.clone(), choices.clone());
+                let message = move || error.get().and_then(|e| e.field_message("confirm_removal"));
+                // After a refused plain post, show what the owner had ticked, not what is saved.
+                let keep = |field: &str, saved: &[(CatalogueEntry, bool)]| match flashed_ids(&flash, field) {
+                    Some(ids) => saved.iter().map(|(entry, _)| (entry.clone(), ids.contains(&entry.id))).collect(),
+                    None => saved.to_vec(),
+                };
+                let (products, environments) = (keep("products", &products), keep("environments", &environments));
+                let public_id = public_id.clone();
                 view! {
                     <ActionForm action=action attr:class="form">
                         <FormAlert error=error/>
                         <input type="hidden" name="public_id" value=public_id/>
-                        <fieldset class="field choices">
-                            <legend>"Environments this application uses"</legend>
-                            {choices.into_iter().map(|(env, used)| {
-                                let id = format!("app-environment-{}", env.id);
-                                view! {
-                                    <div class="choice">
-                                        <input type="checkbox" id=id.clone() name="environments[]" value=env.id.to_string() checked=used/>
-                                        <label for=id>{env.name.clone()}</label>
-                                        {env.needs_approval.then(|| view! { <p class="hint">"Needs the API provider's approval."</p> })}
-                                    </div>
-                                }
-                            }).collect_view()}
-                            <p class="field-error">{message("environments")}</p>
-                        </fieldset>
-                        // Removing an environment revokes live credentials: the server refuses
-                        // it unless this is ticked, and names what would be revoked.
-                        <div class="choice" class=("field-invalid", move || message("confirm_removal")().is_some())>
+                        <CatalogueChoices legend="API products this application uses" field="products" id_prefix="app-product" choices=products error/>
+                        <CatalogueChoices legend="Environments it uses them in" field="environments" id_prefix="app-environment" choices=environments error/>
+                        // Removing revokes live credentials: the server refuses it unless this is
+                        // ticked, and names what would be revoked.
+                        <div class="choice" class=("field-invalid", move || message().is_some())>
                             <input type="checkbox" id="field-confirm_removal" name="confirm_removal" value="yes"
                                 aria-describedby="field-confirm_removal-hint field-confirm_removal-error"/>
-                            <label for="field-confirm_removal">"Revoke the credentials of environments I remove"</label>
-                            <p class="hint" id="field-confirm_removal-hint">"Needed only when you untick an environment: its credentials stop working at once."</p>
-                            <p class="field-error" id="field-confirm_removal-error" aria-live="polite">{message("confirm_removal")}</p>
+                            <label for="field-confirm_removal">"Revoke the credentials of what I remove"</label>
+                            <p class="hint" id="field-confirm_removal-hint">"Needed only when you untick a product or an environment: its credentials stop working at once."</p>
+                            <p class="field-error" id="field-confirm_removal-error" aria-live="polite">{message}</p>
                         </div>
-                        <SubmitButton label="Save environments" busy_label="Saving…" pending=action.pending().into()/>
+                        <SubmitButton label="Save products and environments" busy_label="Saving…" pending=action.pending().into()/>
                     </ActionForm>
                 }
             }/>
@@ -617,17 +696,24 @@ fn EnvironmentsCard(
 }
 
 #[component]
-fn ApplicationActivity(public_id: String) -> impl IntoView {
-    let activity = Resource::new(move || public_id.clone(), application_activity);
+fn ApplicationActivity(
+    public_id: String,
+    /// Counts the changes made on the page, each of which adds to the history.
+    changes: Signal<usize>,
+) -> impl IntoView {
+    let activity = Resource::new(
+        move || (public_id.clone(), changes.get()),
+        |(public_id, _)| application_activity(public_id),
+    );
     view! {
         <section class="card">
             <h2>"Activity"</h2>
-            <Suspense fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
+            <Transition fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
                 {move || activity.get().map(|activity| match activity {
                     Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
                     Ok(activity) => view! { <crate::partners::pages::ActivityTable rows=activity.rows/> }.into_any(),
                 })}
-            </Suspense>
+            </Transition>
         </section>
     }
 }

@@ -89,19 +89,8 @@ pub async fn register(
     registration: Registration,
 ) -> Result<application::Model, ApplicationError> {
     let (products, environments) = catalogue(&state.db).await?;
-    let chosen_products: Vec<&product::Model> = products
-        .iter()
-        .filter(|p| registration.product_ids.contains(&p.id))
-        .collect();
-    let chosen_environments: Vec<&environment::Model> = environments
-        .iter()
-        .filter(|e| registration.environment_ids.contains(&e.id))
-        .collect();
-    if chosen_products.len() != registration.product_ids.len()
-        || chosen_environments.len() != registration.environment_ids.len()
-    {
-        return Err(ApplicationError::UnknownCatalogueEntry);
-    }
+    let chosen_products = chosen(&products, &registration.product_ids, |p| p.id)?;
+    let chosen_environments = chosen(&environments, &registration.environment_ids, |e| e.id)?;
     let now = Utc::now();
     let txn = begin_write(&state.db).await?;
     let taken = application::Entity::find()
@@ -813,89 +802,117 @@ pub async fn remove_owner(
     Ok(())
 }
 
-/// Changes the environments of an application: each added environment is provisioned for every
-/// product of the application (new credentials, even where old ones were revoked before), and
-/// each removed one has its credentials revoked at once, which the owner must have confirmed
+/// What an application uses: API products, and the environments it uses them in. Its credentials
+/// are one per product × environment of its scope.
+pub struct Scope<'a> {
+    pub product_ids: &'a [i64],
+    pub environment_ids: &'a [i64],
+}
+
+/// Changes an application's scope. Each product or environment that comes into it is provisioned
+/// across the rest of the scope (new credentials, even where old ones were revoked before); each
+/// one that leaves it has its credentials revoked at once, which the owner must have confirmed
 /// (`removal_confirmed`): an unconfirmed removal changes nothing and names what it would revoke.
-pub async fn set_environments(
+/// Products and environments that operators have switched off are not offered to owners, so
+/// their credentials are left as they are.
+pub async fn set_scope(
     state: &AppState,
     actor: &Actor,
     app: &application::Model,
-    environment_ids: &[i64],
+    scope: Scope<'_>,
     removal_confirmed: bool,
 ) -> Result<(), ApplicationError> {
     let now = Utc::now();
-    let (_, environments) = catalogue(&state.db).await?;
-    let wanted: Vec<&environment::Model> = environments
-        .iter()
-        .filter(|e| environment_ids.contains(&e.id))
-        .collect();
-    if wanted.is_empty() || wanted.len() != environment_ids.len() {
-        return Err(ApplicationError::UnknownCatalogueEntry);
-    }
-    let txn = begin_write(&state.db).await?;
-    let all = credential::Entity::find()
-        .filter(credential::Column::ApplicationId.eq(app.id))
-        .all(&txn)
-        .await?;
-    let mut product_ids: Vec<i64> = all.iter().map(|c| c.product_id).collect();
-    product_ids.sort_unstable();
-    product_ids.dedup();
-    let products = product::Entity::find()
-        .filter(product::Column::Id.is_in(product_ids))
-        .all(&txn)
-        .await?;
-    let live = |env: i64| {
-        all.iter()
-            .any(|c| c.environment_id == env && c.state != credential::REVOKED)
+    let (products, environments) = catalogue(&state.db).await?;
+    let wanted_products = chosen(&products, scope.product_ids, |p| p.id)?;
+    let wanted_environments = chosen(&environments, scope.environment_ids, |e| e.id)?;
+    let offered = |c: &credential::Model| {
+        products.iter().any(|p| p.id == c.product_id) && environments.iter().any(|e| e.id == c.environment_id)
     };
-    let removed: Vec<i64> = all
+    let txn = begin_write(&state.db).await?;
+    let live = credentials_of(&txn, &[app.id]).await?;
+    let leaves = |c: &credential::Model| {
+        offered(c) && !(scope.product_ids.contains(&c.product_id) && scope.environment_ids.contains(&c.environment_id))
+    };
+    let removed: Vec<&credential::Model> = live.iter().filter(|c| leaves(c)).collect();
+    let removed_products: Vec<&product::Model> = products
         .iter()
-        .filter(|c| c.state != credential::REVOKED && !environment_ids.contains(&c.environment_id))
-        .map(|c| c.environment_id)
+        .filter(|p| removed.iter().any(|c| c.product_id == p.id) && !scope.product_ids.contains(&p.id))
+        .collect();
+    let removed_environments: Vec<&environment::Model> = environments
+        .iter()
+        .filter(|e| removed.iter().any(|c| c.environment_id == e.id) && !scope.environment_ids.contains(&e.id))
         .collect();
     if !removed.is_empty() && !removal_confirmed {
-        let names = environments
+        let names = removed_products
             .iter()
-            .filter(|e| removed.contains(&e.id))
-            .map(|e| e.name.clone())
+            .map(|p| p.name.clone())
+            .chain(removed_environments.iter().map(|e| e.name.clone()))
             .collect();
         return Err(ApplicationError::RemovalNotConfirmed(names));
     }
-    let added: Vec<&environment::Model> = wanted.iter().copied().filter(|e| !live(e.id)).collect();
-    for environment in &added {
-        for product in &products {
-            queue_credential(&txn, app, product, environment, now).await?;
+    // A product or environment is new to the application when none of its live credentials has
+    // it; the new one is then provisioned against every wanted one of the other kind.
+    let added_products: Vec<&product::Model> = wanted_products
+        .iter()
+        .copied()
+        .filter(|p| !live.iter().any(|c| c.product_id == p.id))
+        .collect();
+    let added_environments: Vec<&environment::Model> = wanted_environments
+        .iter()
+        .copied()
+        .filter(|e| !live.iter().any(|c| c.environment_id == e.id))
+        .collect();
+    if removed.is_empty() && added_products.is_empty() && added_environments.is_empty() {
+        return Ok(());
+    }
+    for product in &wanted_products {
+        for environment in &wanted_environments {
+            let new_product = added_products.iter().any(|p| p.id == product.id);
+            let new_environment = added_environments.iter().any(|e| e.id == environment.id);
+            if new_product || new_environment {
+                queue_credential(&txn, app, product, environment, now).await?;
+            }
         }
     }
     credential::Entity::update_many()
         .col_expr(credential::Column::State, Expr::value(credential::REVOKED))
         .col_expr(credential::Column::RevokedAt, Expr::value(now))
-        .filter(credential::Column::ApplicationId.eq(app.id))
-        .filter(credential::Column::EnvironmentId.is_in(removed.clone()))
+        .filter(credential::Column::Id.is_in(removed.iter().map(|c| c.id)))
         .filter(credential::Column::State.ne(credential::REVOKED))
         .exec(&txn)
         .await?;
-    crate::credentials::clients::revoke_clients(&txn, app.id, Some(&removed), now).await?;
-    let slug = |id: &i64| {
-        environments
-            .iter()
-            .find(|e| e.id == *id)
-            .map(|e| e.slug.clone())
-            .unwrap_or_default()
-    };
-    let mut removed_slugs: Vec<String> = removed.iter().map(slug).collect();
-    removed_slugs.sort();
-    removed_slugs.dedup();
-    let detail = json!({ "added": added.iter().map(|e| &e.slug).collect::<Vec<_>>(), "removed": removed_slugs });
+    let gone: Vec<i64> = removed_environments.iter().map(|e| e.id).collect();
+    crate::credentials::clients::revoke_clients(&txn, app.id, Some(&gone), now).await?;
+    let slugs_of_products = |list: &[&product::Model]| list.iter().map(|p| p.slug.clone()).collect::<Vec<_>>();
+    let slugs_of_environments = |list: &[&environment::Model]| list.iter().map(|e| e.slug.clone()).collect::<Vec<_>>();
+    let detail = json!({
+        "products": { "added": slugs_of_products(&added_products), "removed": slugs_of_products(&removed_products) },
+        "environments": {
+            "added": slugs_of_environments(&added_environments),
+            "removed": slugs_of_environments(&removed_environments),
+        },
+    });
     audit::record(
         &txn,
         actor,
-        Event::new("application.environments_changed", "application", &app.public_id)
+        Event::new("application.scope_changed", "application", &app.public_id)
             .partner(app.partner_id)
             .detail(detail),
     )
     .await?;
     txn.commit().await?;
     Ok(())
+}
+
+/// The catalogue entries with the given ids: all of them, at least one, or an error.
+fn chosen<'a, T>(entries: &'a [T], ids: &[i64], id_of: impl Fn(&T) -> i64) -> Result<Vec<&'a T>, ApplicationError> {
+    let found: Vec<&T> = entries.iter().filter(|entry| ids.contains(&id_of(entry))).collect();
+    let mut distinct = ids.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if found.is_empty() || found.len() != distinct.len() {
+        return Err(ApplicationError::UnknownCatalogueEntry);
+    }
+    Ok(found)
 }

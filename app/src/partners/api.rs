@@ -33,6 +33,8 @@ pub struct MemberRow {
 pub struct InvitationRow {
     pub id: i64,
     pub email: String,
+    /// The applications the invitee becomes a co-owner of on accepting.
+    pub applications: Vec<String>,
     pub sent_on: String,
     pub expired: bool,
 }
@@ -102,9 +104,31 @@ pub struct InvitationView {
 #[cfg(feature = "ssr")]
 pub mod ssr {
     pub use crate::backend::internal;
+    pub use crate::backend::navigation::back_with_flag;
     pub use crate::backend::request::{actor, require_user, session, signed_in, signed_in_user, state};
     pub use crate::error::AppError;
     pub use crate::partners::service::{self, InvitationProblem, PartnerError};
+
+    /// An open invitation as the Company page and the application page list it, with the names
+    /// of the applications it makes the invitee a co-owner of (`application_names` by id).
+    pub fn invitation_row(
+        invitation: crate::backend::entities::invitation::Model,
+        application_names: &[(i64, String)],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> super::InvitationRow {
+        let invited_to = service::invited_applications(&invitation);
+        super::InvitationRow {
+            id: invitation.id,
+            applications: application_names
+                .iter()
+                .filter(|(id, _)| invited_to.contains(id))
+                .map(|(_, name)| name.clone())
+                .collect(),
+            email: invitation.email,
+            sent_on: date(invitation.sent_at),
+            expired: invitation.expires_at <= now,
+        }
+    }
 
     pub fn partner_error(error: PartnerError) -> AppError {
         match error {
@@ -262,16 +286,17 @@ pub async fn company_overview() -> Result<CompanyState, AppError> {
     let (pending, invitations) = if is_admin {
         let now = chrono::Utc::now();
         let invitations = service::open_invitations(db, partner.id).await.map_err(fail)?;
+        let application_names: Vec<(i64, String)> = crate::applications::service::applications_of(db, partner.id)
+            .await
+            .map_err(fail)?
+            .into_iter()
+            .map(|app| (app.id, app.name))
+            .collect();
         (
             rows.iter().filter(|(m, _)| !m.is_active()).map(row).collect(),
             invitations
                 .into_iter()
-                .map(|i| InvitationRow {
-                    id: i.id,
-                    email: i.email,
-                    sent_on: date(i.sent_at),
-                    expired: i.expires_at <= now,
-                })
+                .map(|i| invitation_row(i, &application_names, now))
                 .collect(),
         )
     } else {
@@ -430,29 +455,36 @@ pub async fn send_invitation(email: String) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Sends an open invitation again with a fresh link. Partner admins, and owners of the
+/// application it is for; offered on the Company page and on the application's page.
 #[server(endpoint = "resend_invitation")]
 pub async fn resend_invitation(invitation_id: i64) -> Result<(), AppError> {
     use ssr::*;
     let (state, _, user) = signed_in().await?;
-    let admin = service::require_admin(&state.db, &user).await.map_err(partner_error)?;
-    let actor = actor(Some(user.id)).await;
-    service::resend_invitation(&state, &actor, &user, &admin, invitation_id)
+    let manager = service::require_invitation_manager(&state.db, &user, invitation_id)
         .await
         .map_err(partner_error)?;
-    leptos_axum::redirect("/company?resent=1");
+    let actor = actor(Some(user.id)).await;
+    service::resend_invitation(&state, &actor, &user, &manager, invitation_id)
+        .await
+        .map_err(partner_error)?;
+    leptos_axum::redirect(&back_with_flag(&state.settings.base_url, "/company", "resent").await);
     Ok(())
 }
 
+/// Withdraws an open invitation; same rule and pages as [`resend_invitation`].
 #[server(endpoint = "cancel_invitation")]
 pub async fn cancel_invitation(invitation_id: i64) -> Result<(), AppError> {
     use ssr::*;
     let (state, _, user) = signed_in().await?;
-    let admin = service::require_admin(&state.db, &user).await.map_err(partner_error)?;
-    let actor = actor(Some(user.id)).await;
-    service::cancel_invitation(&state, &actor, &admin, invitation_id)
+    let manager = service::require_invitation_manager(&state.db, &user, invitation_id)
         .await
         .map_err(partner_error)?;
-    leptos_axum::redirect("/company?cancelled=1");
+    let actor = actor(Some(user.id)).await;
+    service::cancel_invitation(&state, &actor, &manager, invitation_id)
+        .await
+        .map_err(partner_error)?;
+    leptos_axum::redirect(&back_with_flag(&state.settings.base_url, "/company", "cancelled").await);
     Ok(())
 }
 

@@ -133,7 +133,7 @@ fn CompanyView(company: Company) -> impl IntoView {
         <Notice flag="welcome">{format!("Welcome to {name}.")}</Notice>
         <Notice flag="saved">"Company saved."</Notice>
         <Notice flag="invited">"Invitation sent."</Notice>
-        <Notice flag="resent">"Invitation sent again, with a new link."</Notice>
+        <Notice flag="resent">"Invitation sent again with a new link; the old link no longer works."</Notice>
         <Notice flag="cancelled">"Invitation cancelled: its link no longer works."</Notice>
         <Notice flag="removed">"Member removed."</Notice>
         <Notice flag="role_changed">"Role changed."</Notice>
@@ -355,32 +355,49 @@ fn InvitationsCard(invitations: Vec<InvitationRow>, domain: String) -> impl Into
             }/>
             {(!invitations.is_empty()).then(|| view! {
                 <h3>"Pending invitations"</h3>
-                <ul class="plain-list">
-                    {invitations.clone().into_iter().map(|i| {
-                        let (resend_id, cancel_id) = (i.id.to_string(), i.id.to_string());
-                        let status = if i.expired { format!("expired (sent {})", i.sent_on) } else { format!("sent {}", i.sent_on) };
-                        let resend_aria = format!("Resend invitation to {}", i.email);
-                        let cancel_aria = format!("Cancel invitation to {}", i.email);
-                        view! {
-                            <li>
-                                <span>{i.email.clone()}" · "<span class="muted">{status}</span></span>
-                                <ActionForm action=resend attr:class="inline-form">
-                                    <input type="hidden" name="invitation_id" value=resend_id/>
-                                    <ActionButton pending=resend.pending() attr:aria-label=resend_aria>"Resend"</ActionButton>
-                                </ActionForm>
-                                <Confirm summary="Cancel" label=cancel_aria.clone()>
-                                    <p>"The link in the invitation stops working at once."</p>
-                                    <ActionForm action=cancel attr:class="inline-form">
-                                        <input type="hidden" name="invitation_id" value=cancel_id/>
-                                        <ActionButton pending=cancel.pending() class="button small danger">{cancel_aria}</ActionButton>
-                                    </ActionForm>
-                                </Confirm>
-                            </li>
-                        }
-                    }).collect_view()}
-                </ul>
+                <PendingInvitations invitations=invitations.clone() resend cancel/>
             })}
         </section>
+    }
+}
+
+/// Open invitations, each with what accepting it gives, and buttons to send it again or withdraw
+/// it. On the Company page (admins, every invitation) and on an application's page (the
+/// invitations to become its co-owner).
+#[component]
+pub fn PendingInvitations(
+    invitations: Vec<InvitationRow>,
+    resend: ServerAction<ResendInvitation>,
+    cancel: ServerAction<CancelInvitation>,
+) -> impl IntoView {
+    view! {
+        <FormFlashLoader endpoint="resend_invitation" children=move |flash| view! { <FormAlert error=action_error(resend, &flash)/> }/>
+        <FormFlashLoader endpoint="cancel_invitation" children=move |flash| view! { <FormAlert error=action_error(cancel, &flash)/> }/>
+        <ul class="plain-list">
+            {invitations.into_iter().map(|i| {
+                let (resend_id, cancel_id) = (i.id.to_string(), i.id.to_string());
+                let status = if i.expired { format!("expired (sent {})", i.sent_on) } else { format!("sent {}", i.sent_on) };
+                let role = (!i.applications.is_empty()).then(|| format!(" · co-owner of {}", i.applications.join(", ")));
+                let resend_aria = format!("Resend invitation to {}", i.email);
+                let cancel_aria = format!("Cancel invitation to {}", i.email);
+                view! {
+                    <li>
+                        <span>{i.email.clone()}{role}" · "<span class="muted">{status}</span></span>
+                        <ActionForm action=resend attr:class="inline-form">
+                            <input type="hidden" name="invitation_id" value=resend_id/>
+                            <ActionButton pending=resend.pending() attr:aria-label=resend_aria>"Resend"</ActionButton>
+                        </ActionForm>
+                        <Confirm summary="Cancel" label=cancel_aria.clone()>
+                            <p>"The link in the invitation stops working at once."</p>
+                            <ActionForm action=cancel attr:class="inline-form">
+                                <input type="hidden" name="invitation_id" value=cancel_id/>
+                                <ActionButton pending=cancel.pending() class="button small danger">{cancel_aria}</ActionButton>
+                            </ActionForm>
+                        </Confirm>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
     }
 }
 

@@ -537,17 +537,18 @@ async fn open_invitation_in(
         .ok_or(PartnerError::NotFound)
 }
 
-/// Sends a fresh link for an open invitation; the old link stops working.
+/// Sends a fresh link for an open invitation; the old link stops working. `manager` passed
+/// [`require_invitation_manager`].
 pub async fn resend_invitation(
     state: &AppState,
     actor: &Actor,
     inviter: &user::Model,
-    admin: &Membership,
+    manager: &Membership,
     invitation_id: i64,
 ) -> Result<(), PartnerError> {
     let now = Utc::now();
     let txn = begin_write(&state.db).await?;
-    let open = open_invitation_in(&txn, admin.partner.id, invitation_id).await?;
+    let open = open_invitation_in(&txn, manager.partner.id, invitation_id).await?;
     let token = tokens::random_token();
     let mut row: invitation::ActiveModel = open.clone().into();
     row.token_hash = Set(tokens::sha256_hex(&token));
@@ -557,7 +558,7 @@ pub async fn resend_invitation(
     let mail = emails::invitation(
         &state.settings,
         &open.email,
-        &admin.partner.name,
+        &manager.partner.name,
         &inviter.full_name,
         &token,
     );
@@ -565,34 +566,72 @@ pub async fn resend_invitation(
     audit::record(
         &txn,
         actor,
-        Event::new("invitation.resent", "invitation", open.id).partner(admin.partner.id),
+        Event::new("invitation.resent", "invitation", open.id).partner(manager.partner.id),
     )
     .await?;
     txn.commit().await?;
     Ok(())
 }
 
+/// Withdraws an open invitation. `manager` passed [`require_invitation_manager`].
 pub async fn cancel_invitation(
     state: &AppState,
     actor: &Actor,
-    admin: &Membership,
+    manager: &Membership,
     invitation_id: i64,
 ) -> Result<(), PartnerError> {
     let txn = begin_write(&state.db).await?;
-    let open = open_invitation_in(&txn, admin.partner.id, invitation_id).await?;
+    let open = open_invitation_in(&txn, manager.partner.id, invitation_id).await?;
     let mut row: invitation::ActiveModel = open.clone().into();
     row.cancelled_at = Set(Some(Utc::now()));
     row.update(&txn).await?;
     audit::record(
         &txn,
         actor,
-        Event::new("invitation.cancelled", "invitation", open.id).partner(admin.partner.id),
+        Event::new("invitation.cancelled", "invitation", open.id).partner(manager.partner.id),
     )
     .await?;
     txn.commit().await?;
     Ok(())
 }
 
+/// The applications an invitation makes its invitee a co-owner of (none for a plain invitation to
+/// the company).
+pub fn invited_applications(invitation: &invitation::Model) -> Vec<i64> {
+    serde_json::from_str(&invitation.application_ids).unwrap_or_default()
+}
+
+/// The user's membership, if they may resend or cancel this open invitation of their partner:
+/// admins manage every invitation; owners those that make someone a co-owner of an application
+/// they own. Anything else is "not found", like another partner's invitation.
+pub async fn require_invitation_manager(
+    db: &impl ConnectionTrait,
+    user: &user::Model,
+    invitation_id: i64,
+) -> Result<Membership, PartnerError> {
+    use crate::backend::entities::application_owner;
+    let membership = require_member(db, user).await?;
+    let open = open_invitation_in(db, membership.partner.id, invitation_id).await?;
+    if membership.member.is_admin() {
+        return Ok(membership);
+    }
+    let invited_to = invited_applications(&open);
+    let owns_one = !invited_to.is_empty()
+        && application_owner::Entity::find()
+            .filter(application_owner::Column::UserId.eq(user.id))
+            .filter(application_owner::Column::ApplicationId.is_in(invited_to))
+            .one(db)
+            .await?
+            .is_some();
+    if owns_one {
+        Ok(membership)
+    } else {
+        Err(PartnerError::NotFound)
+    }
+}
+
+/// The partner's invitations that are neither accepted nor cancelled, newest first (expired ones
+/// included, so that they can be resent).
 pub async fn open_invitations(db: &impl ConnectionTrait, partner_id: i64) -> Result<Vec<invitation::Model>, DbErr> {
     invitation::Entity::find()
         .filter(invitation::Column::PartnerId.eq(partner_id))
@@ -659,7 +698,7 @@ async fn add_invited_ownerships(
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
     use crate::backend::entities::application;
-    let ids: Vec<i64> = serde_json::from_str(&invitation.application_ids).unwrap_or_default();
+    let ids = invited_applications(invitation);
     if ids.is_empty() {
         return Ok(());
     }

@@ -2,7 +2,7 @@
 //! permission matrix for everything that takes an application or credential id.
 
 use crate::on_both_databases;
-use crate::support::portal::{catalogue, credential_id, details, developer, provisioned, register};
+use crate::support::portal::{catalogue, credential_id, credentials, details, developer, provisioned, register};
 use crate::support::smtp::SmtpSink;
 use crate::support::{Backend, Browser, PASSWORD, TestApp, TestConfig, scalar, text, verified_user};
 use sea_orm::ConnectionTrait;
@@ -24,8 +24,10 @@ on_both_databases!(
     deactivating_stops_every_credential_and_restoring_brings_them_back,
     deleting_needs_the_typed_name_and_revokes_everything,
     owners_and_partner_admins_manage_co_owners_but_the_last_owner_stays,
+    owners_who_are_not_admins_resend_and_cancel_their_co_owner_invitations,
     the_api_keys_page_lists_owned_credentials_with_filters_renames_and_switches,
     adding_an_environment_provisions_and_removing_one_revokes,
+    owners_add_and_remove_api_products_and_switched_off_ones_stay,
     operators_manage_products_and_environments,
 );
 
@@ -258,7 +260,7 @@ async fn a_secret_is_revealed_once_and_stored_only_as_its_hash(backend: Backend)
         "{actions:?}"
     );
     assert!(!activity.to_string().contains(&secret));
-    let cell: Value = details(&owner, &public_id).await.json().await.unwrap();
+    let cell: Value = credentials(&owner, &public_id).await.json().await.unwrap();
     assert!(cell.to_string().contains("\"revealed\":true"));
     assert!(!cell.to_string().contains(&secret));
     app.stop().await;
@@ -390,7 +392,7 @@ async fn revoking_stops_a_credential(backend: Backend) {
             .status(),
         422
     );
-    let app_view: Value = details(&owner, &public_id).await.json().await.unwrap();
+    let app_view: Value = credentials(&owner, &public_id).await.json().await.unwrap();
     assert_eq!(
         app_view["credentials"].as_array().unwrap().len(),
         1,
@@ -435,22 +437,27 @@ async fn only_owners_reach_credentials(backend: Backend) {
 
     // Owners see credential fields; members (admins included) see the application without them.
     for (who, browser) in [("owner", &owner), ("co-owner", &co_owner)] {
-        let view: Value = details(browser, &public_id).await.json().await.unwrap();
+        let view: Value = credentials(browser, &public_id).await.json().await.unwrap();
         assert_eq!(view["is_owner"], true, "{who}");
         assert!(view["credentials"][0]["credential"]["public_key"].is_string(), "{who}");
     }
     for (who, browser) in [("partner admin", &admin), ("member", &member)] {
-        let response = details(browser, &public_id).await;
+        let response = credentials(browser, &public_id).await;
         assert_eq!(response.status(), 200, "{who}");
         let body = response.text().await.unwrap();
         assert!(
             !body.contains("pk_sandbox_") && body.contains("\"credential\":null"),
             "{who}: {body}"
         );
+        let response = details(browser, &public_id).await;
+        assert_eq!(response.status(), 200, "{who}");
+        let body = response.text().await.unwrap();
+        assert!(!body.contains("pk_"), "{who}: {body}");
         let list = browser.call("my_apis", &[]).await.text().await.unwrap();
         assert!(list.contains("Payments Hub") && !list.contains("pk_"), "{who}");
     }
     assert_eq!(details(&outsider, &public_id).await.status(), 404);
+    assert_eq!(credentials(&outsider, &public_id).await.status(), 404);
     for (who, browser) in [
         ("partner admin", &admin),
         ("member", &member),
@@ -466,6 +473,7 @@ async fn only_owners_reach_credentials(backend: Backend) {
         );
     }
     assert_eq!(details(&anonymous, &public_id).await.status(), 401);
+    assert_eq!(credentials(&anonymous, &public_id).await.status(), 401);
 
     // Acting on the credential: non-owners get exactly what a missing id gets.
     let missing = outsider.call("revoke_credential", &[("credential_id", "999999")]).await;
@@ -530,7 +538,7 @@ async fn only_owners_reach_credentials(backend: Backend) {
         for (endpoint, fields) in [
             ("set_application_active", vec![("active", "false")]),
             ("delete_application", vec![("confirm_name", "Payments Hub")]),
-            ("update_environments", vec![("environments[]", sandbox_env.as_str())]),
+            ("update_scope", vec![("environments[]", sandbox_env.as_str())]),
             ("add_co_owner", vec![("email", "mel@acme.example")]),
             ("remove_co_owner", vec![("user_id", ada_id.as_str())]),
         ] {
@@ -949,6 +957,93 @@ async fn deleting_needs_the_typed_name_and_revokes_everything(backend: Backend) 
     smtp.wait_for("ada@acme.example", |m| m.subject.contains("was deleted"))
         .await;
     assert_eq!(details(&owner, &public_id).await.status(), 404);
+    assert_eq!(credentials(&owner, &public_id).await.status(), 404);
+    app.stop().await;
+}
+
+async fn owners_who_are_not_admins_resend_and_cancel_their_co_owner_invitations(backend: Backend) {
+    let (app, smtp, admin) = start(backend).await;
+    let public_id = register(&admin, &["Sandbox"]).await;
+    let cy = developer(&app, &smtp, "Cy", "cy@acme.example").await;
+    let mel = developer(&app, &smtp, "Mel", "mel@acme.example").await;
+    let add = [("public_id", public_id.as_str()), ("email", "cy@acme.example")];
+    assert_eq!(admin.call("add_co_owner", &add).await.status(), 200);
+    // Cy, an owner but not an admin, invites a colleague who has no account yet.
+    let invite = [("public_id", public_id.as_str()), ("email", "dan@acme.example")];
+    assert_eq!(cy.call("add_co_owner", &invite).await.status(), 200);
+    let first = crate::support::token_of(&smtp.wait_for("dan@acme.example", |_| true).await.link());
+    let invitations = async |who: &Browser| -> Vec<Value> {
+        let view: Value = details(who, &public_id).await.json().await.unwrap();
+        view["invitations"].as_array().unwrap().clone()
+    };
+    let listed = invitations(&cy).await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["email"], "dan@acme.example");
+    assert_eq!(listed[0]["applications"], serde_json::json!(["Payments Hub"]));
+    assert!(
+        invitations(&mel).await.is_empty(),
+        "members who are not owners see no invitations"
+    );
+    let company: Value = admin.call("company_overview", &[]).await.json().await.unwrap();
+    assert_eq!(
+        company["Member"]["invitations"][0]["applications"],
+        serde_json::json!(["Payments Hub"]),
+        "the admin's list says what the invitation is for"
+    );
+    let invitation_id = listed[0]["id"].to_string();
+    let by_id = [("invitation_id", invitation_id.as_str())];
+
+    // Other members cannot touch it; its owner can, and a resend voids the old link.
+    assert_eq!(mel.call("resend_invitation", &by_id).await.status(), 404);
+    assert_eq!(mel.call("cancel_invitation", &by_id).await.status(), 404);
+    let resent = cy.call("resend_invitation", &by_id).await;
+    assert_eq!(resent.status(), 200);
+    let second = crate::support::token_of(
+        &smtp
+            .wait_for("dan@acme.example", |m| !m.text.contains(&first))
+            .await
+            .link(),
+    );
+    let dan = app.browser();
+    assert_eq!(dan.call("get_invitation", &[("token", &first)]).await.status(), 422);
+    assert_eq!(dan.call("get_invitation", &[("token", &second)]).await.status(), 200);
+
+    // A plain invitation to the company is the admins' business, not an owner's.
+    assert_eq!(
+        admin
+            .call("send_invitation", &[("email", "eve@acme.example")])
+            .await
+            .status(),
+        200
+    );
+    let company: Value = admin.call("company_overview", &[]).await.json().await.unwrap();
+    let eve = company["Member"]["invitations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["email"] == "eve@acme.example")
+        .unwrap()
+        .clone();
+    assert_eq!(eve["applications"], serde_json::json!([]));
+    let eve_id = eve["id"].to_string();
+    assert_eq!(
+        cy.call("cancel_invitation", &[("invitation_id", eve_id.as_str())])
+            .await
+            .status(),
+        404
+    );
+
+    assert_eq!(cy.call("cancel_invitation", &by_id).await.status(), 200);
+    assert_eq!(dan.call("get_invitation", &[("token", &second)]).await.status(), 422);
+    assert!(invitations(&cy).await.is_empty());
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM audit_events WHERE action IN ('invitation.resent', 'invitation.cancelled')"
+        )
+        .await,
+        2
+    );
     app.stop().await;
 }
 
@@ -1255,9 +1350,10 @@ async fn adding_an_environment_provisions_and_removing_one_revokes(backend: Back
     let (app, smtp, owner) = start(backend).await;
     let public_id = register(&owner, &["Sandbox"]).await;
     let first = provisioned(&owner, &public_id).await;
-    let (_, environments) = catalogue(&owner).await;
+    let (products, environments) = catalogue(&owner).await;
     let env_id = |name: &str| environments.iter().find(|(_, n)| n == name).unwrap().0.to_string();
     let (sandbox, uat) = (env_id("Sandbox"), env_id("UAT"));
+    let product_ids: Vec<String> = products.iter().map(|(id, _)| id.to_string()).collect();
     let old_key = first["credentials"][0]["credential"]["public_key"]
         .as_str()
         .unwrap()
@@ -1272,11 +1368,12 @@ async fn adding_an_environment_provisions_and_removing_one_revokes(backend: Back
 
     let set_confirmed = async |ids: &[&str], confirmed: bool| {
         let mut fields = vec![("public_id", public_id.as_str())];
+        fields.extend(product_ids.iter().map(|id| ("products[]", id.as_str())));
         fields.extend(ids.iter().map(|id| ("environments[]", *id)));
         if confirmed {
             fields.push(("confirm_removal", "yes"));
         }
-        owner.call("update_environments", &fields).await
+        owner.call("update_scope", &fields).await
     };
     let set = async |ids: &[&str]| set_confirmed(ids, true).await.status().as_u16();
     // Removing an environment revokes its credentials, so it must be confirmed: unconfirmed,
@@ -1351,17 +1448,138 @@ async fn adding_an_environment_provisions_and_removing_one_revokes(backend: Back
     );
     let detail = text(
         &app,
-        "SELECT detail FROM audit_events WHERE action = 'application.environments_changed' ORDER BY id LIMIT 1",
+        "SELECT detail FROM audit_events WHERE action = 'application.scope_changed' ORDER BY id LIMIT 1",
     )
     .await
     .unwrap();
     assert!(
-        detail.contains("\"added\":[\"uat\"]") && detail.contains("\"removed\":[\"sandbox\"]"),
+        detail.contains(r#""environments":{"added":["uat"],"removed":["sandbox"]}"#)
+            && detail.contains(r#""products":{"added":[],"removed":[]}"#),
         "{detail}"
     );
     let member = developer(&app, &smtp, "Mel", "mel@acme.example").await;
-    let fields = [("public_id", public_id.as_str()), ("environments[]", sandbox.as_str())];
-    assert_eq!(member.call("update_environments", &fields).await.status(), 404);
+    let fields = [
+        ("public_id", public_id.as_str()),
+        ("products[]", product_ids[0].as_str()),
+        ("environments[]", sandbox.as_str()),
+    ];
+    assert_eq!(member.call("update_scope", &fields).await.status(), 404);
+    app.stop().await;
+}
+
+async fn owners_add_and_remove_api_products_and_switched_off_ones_stay(backend: Backend) {
+    let smtp = SmtpSink::start().await;
+    let mut config = TestConfig::new(backend, &smtp).await;
+    config.admin_emails = vec!["ops@provider.example".into()];
+    let app = TestApp::spawn(&config).await;
+    let operator = verified_user(&app, &smtp, "Olive", "ops@provider.example").await;
+    let owner = developer(&app, &smtp, "Ada", "ada@acme.example").await;
+    let public_id = register(&owner, &["Sandbox", "UAT"]).await;
+    provisioned(&owner, &public_id).await;
+    let (products, environments) = catalogue(&owner).await;
+    let id_of = |list: &[(i64, String)], name: &str| list.iter().find(|(_, n)| n == name).unwrap().0.to_string();
+    let (banking, opening) = (
+        id_of(&products, "Digital Banking"),
+        id_of(&products, "Digital Account Opening"),
+    );
+    let (sandbox, uat) = (id_of(&environments, "Sandbox"), id_of(&environments, "UAT"));
+    let scope = async |products: &[&str], confirmed: bool| {
+        let mut fields = vec![
+            ("public_id", public_id.as_str()),
+            ("environments[]", sandbox.as_str()),
+            ("environments[]", uat.as_str()),
+        ];
+        fields.extend(products.iter().map(|id| ("products[]", *id)));
+        if confirmed {
+            fields.push(("confirm_removal", "yes"));
+        }
+        owner.call("update_scope", &fields).await
+    };
+    let cells = async || -> Vec<(String, String)> {
+        let view = provisioned(&owner, &public_id).await;
+        view["credentials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["product"].as_str().unwrap().to_owned(),
+                    c["environment"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let revoked = async || scalar(&app, "SELECT COUNT(*) FROM credentials WHERE state = 'revoked'").await;
+
+    // Removing a product revokes its credentials in every environment, so it must be confirmed.
+    let unconfirmed = scope(&[&banking], false).await;
+    assert_eq!(unconfirmed.status(), 422);
+    let refusal: Value = unconfirmed.json().await.unwrap();
+    assert!(
+        refusal["Invalid"]["fields"]["confirm_removal"]
+            .as_str()
+            .unwrap()
+            .starts_with("Saving removes Digital Account Opening:"),
+        "{refusal}"
+    );
+    assert_eq!(revoked().await, 0);
+    assert_eq!(scope(&[&banking], true).await.status(), 200);
+    assert_eq!(revoked().await, 2);
+    assert_eq!(
+        cells().await,
+        [("Digital Banking", "Sandbox"), ("Digital Banking", "UAT")].map(|(p, e)| (p.to_owned(), e.to_owned()))
+    );
+    let empty: Value = scope(&[], true).await.json().await.unwrap();
+    assert!(empty["Invalid"]["fields"]["products"].is_string(), "{empty}");
+    let unknown = scope(&[&banking, "999999"], true).await;
+    assert_eq!(unknown.status(), 422, "a product that does not exist changes nothing");
+
+    // Adding it back provisions it in every environment of the application, with new keys.
+    assert_eq!(
+        scope(&[&banking, &opening], false).await.status(),
+        200,
+        "adding needs no confirmation"
+    );
+    assert_eq!(cells().await.len(), 4);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM credentials").await, 6);
+    let detail = text(
+        &app,
+        "SELECT detail FROM audit_events WHERE action = 'application.scope_changed' ORDER BY id LIMIT 1",
+    )
+    .await
+    .unwrap();
+    assert!(
+        detail.contains(r#""products":{"added":[],"removed":["digital-account-opening"]}"#),
+        "{detail}"
+    );
+
+    // A product the operators switched off is not offered to owners, so saving without it leaves
+    // its credentials alone.
+    let switch_off = [
+        ("id", opening.as_str()),
+        ("slug", "digital-account-opening"),
+        ("name", "Digital Account Opening"),
+    ];
+    assert_eq!(operator.call("save_product", &switch_off).await.status(), 200);
+    let owner_view: Value = details(&owner, &public_id).await.json().await.unwrap();
+    let offered: Vec<&str> = owner_view["product_choices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|choice| choice[0]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(offered, ["Digital Banking"]);
+    assert_eq!(scope(&[&banking], false).await.status(), 200);
+    assert_eq!(revoked().await, 2, "the switched-off product's credentials stay");
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM audit_events WHERE action = 'application.scope_changed'"
+        )
+        .await,
+        2,
+        "a save that changes nothing records nothing"
+    );
     app.stop().await;
 }
 

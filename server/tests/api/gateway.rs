@@ -4,7 +4,7 @@
 
 use crate::on_both_databases;
 use crate::support::portal::{
-    catalogue_id, details, developer, gateway_token, provisioned, register, register_as, reveal, sandbox_key,
+    catalogue_id, credentials, developer, gateway_token, provisioned, register, register_as, reveal, sandbox_key,
     set_rate_limit,
 };
 use crate::support::smtp::SmtpSink;
@@ -584,9 +584,9 @@ async fn service_application(owner: &Browser) -> String {
 }
 
 pub(crate) async fn oauth_client(owner: &Browser, application: &str) -> (String, String, String) {
-    let details: Value = details(owner, application).await.json().await.unwrap();
-    let clients = details["oauth_clients"].as_array().unwrap();
-    assert_eq!(clients.len(), 1, "one client per environment: {details}");
+    let matrix: Value = credentials(owner, application).await.json().await.unwrap();
+    let clients = matrix["oauth_clients"].as_array().unwrap();
+    assert_eq!(clients.len(), 1, "one client per environment: {matrix}");
     let row_id = clients[0]["id"].to_string();
     let revealed = reveal(owner, &row_id, "oauth_client").await;
     assert_eq!(revealed["identifier_label"], "Client ID");
@@ -652,8 +652,8 @@ async fn service_applications_get_oauth_clients_and_bearer_tokens(backend: Backe
     );
     // A web application with authorization code has no OAuth client.
     let web = register(&f.owner, &["Sandbox"]).await;
-    let web_details: Value = details(&f.owner, &web).await.json().await.unwrap();
-    assert_eq!(web_details["oauth_clients"].as_array().unwrap().len(), 0);
+    let web_matrix: Value = credentials(&f.owner, &web).await.json().await.unwrap();
+    assert_eq!(web_matrix["oauth_clients"].as_array().unwrap().len(), 0);
 
     // client_secret_basic.
     let (status, issued, headers) = token_request(
@@ -797,7 +797,7 @@ async fn service_applications_get_oauth_clients_and_bearer_tokens(backend: Backe
     let member = developer(&f.app, &f.smtp, "Mel", "mel@acme.example").await;
     let reveal = [("credential_id", row_id.as_str()), ("kind", "oauth_client")];
     assert_eq!(member.call("reveal_secret", &reveal).await.status(), 404);
-    let member_view: Value = details(&member, &application).await.json().await.unwrap();
+    let member_view: Value = credentials(&member, &application).await.json().await.unwrap();
     assert_eq!(
         member_view["oauth_clients"].as_array().unwrap().len(),
         0,
@@ -808,12 +808,16 @@ async fn service_applications_get_oauth_clients_and_bearer_tokens(backend: Backe
     let restore = [("public_id", application.as_str()), ("active", "true")];
     assert_eq!(f.owner.call("set_application_active", &restore).await.status(), 200);
     let uat = catalogue_id(&f.operator, "environments", "UAT").await;
+    let banking = catalogue_id(&f.operator, "products", "Digital Banking").await;
+    let account_opening = catalogue_id(&f.operator, "products", "Digital Account Opening").await;
     let change = [
         ("public_id", application.as_str()),
+        ("products[]", banking.as_str()),
+        ("products[]", account_opening.as_str()),
         ("environments[]", uat.as_str()),
         ("confirm_removal", "yes"),
     ];
-    assert_eq!(f.owner.call("update_environments", &change).await.status(), 200);
+    assert_eq!(f.owner.call("update_scope", &change).await.status(), 200);
     tokio::time::sleep(PROPAGATION).await;
     assert_eq!(
         verify(&f.app, Some(&sandbox), &[("authorization", &bearer)])

@@ -100,11 +100,19 @@ pub async fn details(browser: &Browser, public_id: &str) -> reqwest::Response {
     browser.call("application_details", &[("public_id", public_id)]).await
 }
 
-/// Waits until the worker has provisioned every credential of the application.
+/// The application's credential matrix and OAuth clients, as its page reads them.
+pub async fn credentials(browser: &Browser, public_id: &str) -> reqwest::Response {
+    browser
+        .call("application_credentials", &[("public_id", public_id)])
+        .await
+}
+
+/// Waits until the worker has provisioned every credential of the application; returns the
+/// credentials.
 pub async fn provisioned(browser: &Browser, public_id: &str) -> Value {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     loop {
-        let app: Value = details(browser, public_id).await.json().await.unwrap();
+        let app: Value = credentials(browser, public_id).await.json().await.unwrap();
         if app["provisioning"] == false {
             return app;
         }
