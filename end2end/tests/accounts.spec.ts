@@ -50,6 +50,17 @@ test('a developer signs up, verifies, completes the profile, signs out, resets t
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('alert')).toContainText('Email or password is incorrect');
   await signIn(page, email, newPassword);
+
+  // A page that needs signing in comes back once signed in.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page.getByText('You have signed out.')).toBeVisible();
+  await page.goto('/keys?environment=sandbox');
+  await expect(page).toHaveURL(/\/signin\?next=/);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(newPassword);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/keys\?environment=sandbox$/);
+  await expect(page.getByRole('heading', { name: 'API Keys' })).toBeVisible();
 });
 
 test('errors appear next to the field they concern', async ({ page }) => {

@@ -103,6 +103,14 @@ test('an owner registers an application, reveals a sandbox secret once, and an o
   await operator.getByRole('link', { name: 'Admin' }).click();
   await operator.getByRole('button', { name: /^Approve Digital Banking · Production for Payments Hub/ }).click();
   await expect(operator.getByRole('button', { name: /^Approve Digital Banking · Production for Payments Hub/ })).toHaveCount(0);
+  // The operator narrows the audit log to this company's credential events.
+  await operator.getByLabel('Company', { exact: true }).selectOption({ label: `Analytical Engines (${domain})` });
+  await operator.getByLabel('Events', { exact: true }).selectOption('credentials');
+  await operator.getByRole('button', { name: 'Show events' }).click();
+  const auditLog = operator.locator('#audit-log');
+  await expect(auditLog.getByRole('row').filter({ hasText: 'credential.approved' })).toHaveCount(1);
+  await expect(auditLog.getByText('partner.created')).toHaveCount(0);
+  await expect(auditLog.getByRole('link', { name: 'Show everything' })).toBeVisible();
   await page.reload();
   await expect(rows.filter({ hasText: 'Production' }).filter({ hasText: 'Digital Banking' })).toContainText('Issued');
   await expect(page.getByText('pk_production_')).toBeVisible();
@@ -171,6 +179,14 @@ test('destructive and one-time actions are guarded: a double click reveals once,
   await page.waitForLoadState('networkidle');
   await expect(page.getByRole('alert')).toHaveCount(0);
   await expect(page.getByLabel('Co-owner email')).toHaveValue(`half-typed@${domain}`);
+
+  // When the browser refuses the clipboard (no permission, a page without focus), the button
+  // says so rather than "Copied". The refusal is the browser's own error, made to happen here.
+  await page.evaluate(() => {
+    navigator.clipboard.writeText = () => Promise.reject(new DOMException('Write permission denied.', 'NotAllowedError'));
+  });
+  await page.getByRole('button', { name: 'Copy secret' }).click();
+  await expect(page.getByRole('button', { name: 'Copy secret' })).toHaveText('Copy failed');
 
   // The other credential is revoked in a second tab; revealing it from this (older) page fails,
   // and the failure shows beside the secret without taking it away.

@@ -225,7 +225,8 @@ async fn back_to_form(
     mut fields: BTreeMap<String, String>,
 ) -> Response {
     if error == AppError::Unauthenticated {
-        return redirect("/signin");
+        // Signed out meanwhile (the session expired): sign in, then back to the form's page.
+        return redirect(&format!("/signin?next={}", app::ui::encode_query_value(back)));
     }
     // Passwords and tokens are never written to the session.
     fields.retain(|name, _| !name.contains("password") && name != "token");

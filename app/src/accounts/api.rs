@@ -123,7 +123,13 @@ pub async fn verify_email(token: String) -> Result<(), AppError> {
 }
 
 #[server(endpoint = "sign_in")]
-pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
+pub async fn sign_in(
+    email: String,
+    password: String,
+    /// The page to go to once signed in; only a path of this site is followed.
+    #[server(default)]
+    next: String,
+) -> Result<(), AppError> {
     use ssr::*;
     let state = state()?;
     let session = session().await?;
@@ -138,7 +144,10 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     service::sign_in(&state, &actor(None).await, &session, &email, &password)
         .await
         .map_err(service_error)?;
-    leptos_axum::redirect("/profile");
+    let destination = crate::backend::navigation::same_site_path(&state.settings.base_url, &next)
+        .filter(|path| !path.starts_with("/signin"))
+        .unwrap_or_else(|| "/profile".to_owned());
+    leptos_axum::redirect(&destination);
     Ok(())
 }
 

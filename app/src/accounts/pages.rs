@@ -2,10 +2,12 @@
 //! in place; with JavaScript off, it is a plain form post whose errors come back through the flash.
 
 use super::api::*;
-use crate::ui::{FormAlert, FormFlashLoader, Notice, SubmitButton, TextField, action_error, has_flag, initial_value};
+use crate::ui::{
+    FormAlert, FormFlashLoader, Notice, SignInRedirect, SubmitButton, TextField, action_error, has_flag, initial_value,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{A, Redirect};
+use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 const PASSWORD_HINT: &str = "12 to 128 characters. A few unrelated words make a strong, memorable password.";
@@ -116,6 +118,9 @@ pub fn VerifyEmailPage() -> impl IntoView {
 #[component]
 pub fn SignInPage() -> impl IntoView {
     let action = ServerAction::<SignIn>::new();
+    // Where to go once signed in: the page that sent the visitor here, if it did.
+    let query = leptos_router::hooks::use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
     view! {
         <Title text="Sign in"/>
         <section class="card narrow">
@@ -130,6 +135,7 @@ pub fn SignInPage() -> impl IntoView {
                         <FormAlert error=error/>
                         <TextField label="Email" name="email" input_type="email" autocomplete="username" required=true value=initial_value(&flash, "email", "") error=error/>
                         <TextField label="Password" name="password" input_type="password" autocomplete="current-password" required=true error=error/>
+                        <input type="hidden" name="next" value=initial_value(&flash, "next", next())/>
                         <SubmitButton label="Sign in" busy_label="Signing in…" pending=action.pending().into()/>
                     </ActionForm>
                 }
@@ -228,7 +234,7 @@ pub fn ProfilePage() -> impl IntoView {
         <Title text="Profile"/>
         <Transition fallback=|| view! { <p class="muted" role="status">"Loading your profile…"</p> }>
             {move || profile.get().map(|profile| match profile {
-                Err(crate::error::AppError::Unauthenticated) => view! { <Redirect path="/signin"/> }.into_any(),
+                Err(crate::error::AppError::Unauthenticated) => view! { <SignInRedirect/> }.into_any(),
                 Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
                 Ok(profile) => view! {
                     <h1>"Your profile"</h1>
@@ -273,7 +279,8 @@ fn ProfileForm(profile: Profile, action: ServerAction<SaveProfile>) -> impl Into
                                     Some(on) => format!("Accepted on {on} (version {}). ", profile.terms_version),
                                     None => format!("Version {}. ", profile.terms_version),
                                 }}
-                                <a href="/terms" target="_blank">"Read the terms"</a>
+                                // A new tab keeps what was typed here; the link says it opens one.
+                                <a href="/terms" target="_blank" rel="noopener">"Read the terms (opens in a new tab)"</a>
                             </p>
                         </div>
                         <SubmitButton label="Save profile" busy_label="Saving…" pending=action.pending().into()/>

@@ -320,14 +320,60 @@ pub async fn decide_approval(
     Ok(())
 }
 
-/// The whole audit log, newest first, for operators.
+/// The kinds of event the operators' audit log can be narrowed to: the query value, its label,
+/// and the action prefixes it covers.
+pub const AUDIT_KINDS: [(&str, &str, &[&str]); 6] = [
+    ("accounts", "Accounts and sign-ins", &["account."]),
+    (
+        "companies",
+        "Companies, members and invitations",
+        &["partner.", "member.", "invitation."],
+    ),
+    ("applications", "Applications", &["application."]),
+    ("credentials", "Credentials", &["credential."]),
+    (
+        "gateways",
+        "Gateway tokens and rate limits",
+        &["gateway_token.", "rate_limit."],
+    ),
+    ("catalogue", "Products and environments", &["catalogue."]),
+];
+
+/// The audit log, newest first, for operators: all of it, or one company's events (by its
+/// domain), or one kind of event (see [`AUDIT_KINDS`]), or both.
 #[server(endpoint = "audit_log")]
-pub async fn audit_log(#[server(default)] page: u64) -> Result<crate::partners::api::ActivityPage, AppError> {
+pub async fn audit_log(
+    #[server(default)] page: u64,
+    #[server(default)] partner: String,
+    #[server(default)] kind: String,
+) -> Result<crate::partners::api::ActivityPage, AppError> {
+    use crate::backend::entities::{audit_event, partner as partner_entity};
+    use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
     let (state, _) = operator().await?;
+    let fail = |e| crate::backend::internal("audit log failed", e);
     let page = page.min(100_000);
-    let (events, has_next) = crate::backend::audit::page(&state.db, sea_orm::Condition::all(), page, 50)
+    let mut filter = Condition::all();
+    if !kind.is_empty() {
+        let Some((_, _, prefixes)) = AUDIT_KINDS.iter().find(|(value, ..)| *value == kind) else {
+            return Err(AppError::invalid_field("kind", "Choose a kind of event from the list."));
+        };
+        let any_prefix = prefixes.iter().fold(Condition::any(), |any, prefix| {
+            any.add(audit_event::Column::Action.starts_with(*prefix))
+        });
+        filter = filter.add(any_prefix);
+    }
+    if !partner.is_empty() {
+        let found = partner_entity::Entity::find()
+            .filter(partner_entity::Column::Domain.eq(partner.trim().to_lowercase()))
+            .one(&state.db)
+            .await
+            .map_err(fail)?;
+        // A domain with no company has no events; it is not an error worth a message.
+        filter = filter.add(audit_event::Column::PartnerId.eq(found.map_or(-1, |p| p.id)));
+    }
+    let (events, has_next) = crate::backend::audit::page(&state.db, filter, page, 50)
         .await
-        .map_err(|e| crate::backend::internal("audit log failed", e))?;
+        .map_err(fail)?;
     Ok(crate::partners::api::activity_page(events, page, has_next))
 }
 

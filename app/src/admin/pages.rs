@@ -3,10 +3,9 @@
 use super::api::*;
 use crate::credentials::pages::SecretBox;
 use crate::error::AppError;
-use crate::ui::{ActionButton, Confirm, FormAlert, FormFlashLoader, Notice, SubmitButton, action_error};
+use crate::ui::{ActionAlert, ActionButton, Confirm, Notice, SignInRedirect, SubmitButton, encode_query_value};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 
 #[component]
 pub fn AdminPage() -> impl IntoView {
@@ -37,16 +36,13 @@ pub fn AdminPage() -> impl IntoView {
         {move || create_token.value().get().and_then(Result::ok).map(|revealed| view! { <SecretBox revealed/> })}
         <Transition fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
             {move || overview.get().map(|overview| match overview {
-                Err(AppError::Unauthenticated) => view! { <Redirect path="/signin"/> }.into_any(),
+                Err(AppError::Unauthenticated) => view! { <SignInRedirect/> }.into_any(),
                 Err(AppError::NotFound) => view! { <p>"There is nothing here for your account."</p> }.into_any(),
                 Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
                 Ok(overview) => view! {
                     <section class="card">
                         <h2>"Waiting for approval"</h2>
-                        <FormFlashLoader endpoint="decide_approval" children=move |flash| {
-                            let error = action_error(decide, &flash);
-                            view! { <FormAlert error=error/> }
-                        }/>
+                        <ActionAlert action=decide/>
                         {if overview.approvals.is_empty() {
                             view! { <p class="muted">"Nothing is waiting."</p> }.into_any()
                         } else {
@@ -85,7 +81,7 @@ pub fn AdminPage() -> impl IntoView {
                     <CatalogueCard environments=overview.environments.clone() products=overview.products.clone() save_environment save_product/>
                     <GatewayTokensCard tokens=overview.gateway_tokens.clone() environments=overview.environments.clone() create=create_token revoke=revoke_token/>
                     <RateLimitsCard limits=overview.rate_limits.clone() save=save_limit/>
-                    <AuditLogCard/>
+                    <AuditLogCard partners=overview.partners.clone()/>
                     <section class="card">
                         <h2>"Partners"</h2>
                         <div class="table-scroll">
@@ -94,7 +90,10 @@ pub fn AdminPage() -> impl IntoView {
                                 <tbody>
                                     {overview.partners.into_iter().map(|p| view! {
                                         <tr>
-                                            <td data-label="Company">{p.name}</td>
+                                            <td data-label="Company">
+                                                {p.name.clone()}<br/>
+                                                <a class="small" href=format!("/admin?log_partner={}#audit-log", encode_query_value(&p.domain)) aria-label=format!("Audit log of {}", p.name)>"Audit log"</a>
+                                            </td>
                                             <td data-label="Domain">{p.domain}</td>
                                             <td data-label="Members">{p.members}</td>
                                             <td data-label="Applications">{p.applications.join(", ")}</td>
@@ -110,32 +109,78 @@ pub fn AdminPage() -> impl IntoView {
     }
 }
 
+/// The audit log, fifty events a page, narrowed by company and by kind of event with a plain GET
+/// form, so that filtered views work without JavaScript and can be bookmarked.
 #[component]
-fn AuditLogCard() -> impl IntoView {
+fn AuditLogCard(partners: Vec<PartnerOverview>) -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
-    let page = Signal::derive(move || {
-        query
-            .read()
-            .get("log_page")
-            .and_then(|p| p.parse::<u64>().ok())
-            .unwrap_or(0)
+    let filter = Memo::new(move |_| {
+        let query = query.read();
+        let page = query.get("log_page").and_then(|p| p.parse::<u64>().ok()).unwrap_or(0);
+        (
+            page,
+            query.get("log_partner").unwrap_or_default(),
+            query.get("log_kind").unwrap_or_default(),
+        )
     });
-    let log = Resource::new(move || page.get(), audit_log);
+    let log = Resource::new(
+        move || filter.get(),
+        |(page, partner, kind)| audit_log(page, partner, kind),
+    );
+    let (chosen_partner, chosen_kind) = (filter.get_untracked().1, filter.get_untracked().2);
+    // Pager links keep the filters.
+    let page_link = move |page: u64| {
+        let (_, partner, kind) = filter.get();
+        let mut link = format!("/admin?log_page={page}");
+        for (name, value) in [("log_partner", partner), ("log_kind", kind)] {
+            if !value.is_empty() {
+                link.push_str(&format!("&{name}={}", encode_query_value(&value)));
+            }
+        }
+        link.push_str("#audit-log");
+        link
+    };
     view! {
-        <section class="card">
-            <h2>"Audit log"</h2>
-            <Suspense fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
+        <section class="card" id="audit-log" aria-labelledby="audit-log-heading">
+            <h2 id="audit-log-heading">"Audit log"</h2>
+            <form method="get" action="/admin#audit-log" class="filters" aria-label="Filter the audit log">
+                <div class="field">
+                    <label for="log-partner">"Company"</label>
+                    <select id="log-partner" name="log_partner">
+                        <option value="" selected=chosen_partner.is_empty()>"Every company and the operators"</option>
+                        {partners.into_iter().map(|p| {
+                            let selected = p.domain == chosen_partner;
+                            view! { <option value=p.domain.clone() selected=selected>{format!("{} ({})", p.name, p.domain)}</option> }
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="log-kind">"Events"</label>
+                    <select id="log-kind" name="log_kind">
+                        <option value="" selected=chosen_kind.is_empty()>"Every kind"</option>
+                        {AUDIT_KINDS.iter().map(|(value, label, _)| view! {
+                            <option value=*value selected=chosen_kind == *value>{*label}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <button type="submit" class="button small">"Show events"</button>
+                {move || {
+                    let (_, partner, kind) = filter.get();
+                    (!partner.is_empty() || !kind.is_empty()).then(|| view! { <a href="/admin#audit-log">"Show everything"</a> })
+                }}
+            </form>
+            <Transition fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
                 {move || log.get().map(|log| match log {
                     Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
                     Ok(log) => view! {
                         <crate::partners::pages::ActivityTable rows=log.rows.clone()/>
                         <nav class="pager" aria-label="Audit log pages">
-                            {(log.page > 0).then(|| view! { <a href=format!("/admin?log_page={}", log.page - 1)>"Newer"</a> })}
-                            {log.has_next.then(|| view! { <a href=format!("/admin?log_page={}", log.page + 1)>"Older"</a> })}
+                            {(log.page > 0).then(|| view! { <a href=page_link(log.page - 1)>"Newer"</a> })}
+                            {log.has_next.then(|| view! { <a href=page_link(log.page + 1)>"Older"</a> })}
                         </nav>
                     }.into_any(),
                 })}
-            </Suspense>
+            </Transition>
         </section>
     }
 }
@@ -156,10 +201,8 @@ fn GatewayTokensCard(
                 "Each gateway sends its token as "<code>"X-Portico-Gateway-Token"</code>" and verifies credentials of its environment only. "
                 "See "<a href="/docs">"Docs"</a>" for the nginx set-up."
             </p>
-            <FormFlashLoader endpoint="create_gateway_token" children=move |flash| {
-                let error = action_error(create, &flash);
-                view! { <FormAlert error=error/> }
-            }/>
+            <ActionAlert action=create/>
+            <ActionAlert action=revoke/>
             <ActionForm action=create attr:class="form inline-fields">
                 <div class="field">
                     <label for="gateway-token-environment">"Environment"</label>
@@ -221,10 +264,7 @@ fn RateLimitsCard(limits: Vec<RateLimitRow>, save: ServerAction<SaveRateLimit>) 
         <section class="card" aria-labelledby="rate-limits-heading">
             <h2 id="rate-limits-heading">"Rate limits"</h2>
             <p class="muted">"Requests per minute for each credential. Over the limit, gateways answer 429 with Retry-After."</p>
-            <FormFlashLoader endpoint="save_rate_limit" children=move |flash| {
-                let error = action_error(save, &flash);
-                view! { <FormAlert error=error/> }
-            }/>
+            <ActionAlert action=save/>
             <div class="table-scroll">
                 <table class="stack">
                     <thead><tr><th scope="col">"Product"</th><th scope="col">"Environment"</th><th scope="col">"Requests per minute"</th></tr></thead>
@@ -278,19 +318,13 @@ fn CatalogueCard(
     view! {
         <section class="card">
             <h2>"Environments"</h2>
-            <FormFlashLoader endpoint="save_environment" children=move |flash| {
-                let error = action_error(save_environment, &flash);
-                view! { <FormAlert error=error/> }
-            }/>
+            <ActionAlert action=save_environment/>
             <ul class="plain-list">
                 {environments.into_iter().map(|env| view! { <li><EnvironmentEditor item=env action=save_environment/></li> }).collect_view()}
                 <li><EnvironmentEditor item=new_environment action=save_environment/></li>
             </ul>
             <h2>"API products"</h2>
-            <FormFlashLoader endpoint="save_product" children=move |flash| {
-                let error = action_error(save_product, &flash);
-                view! { <FormAlert error=error/> }
-            }/>
+            <ActionAlert action=save_product/>
             <ul class="plain-list">
                 {products.into_iter().map(|product| view! { <li><ProductEditor item=product all=all_products.clone() action=save_product/></li> }).collect_view()}
                 <li><ProductEditor item=new_product all=all_products.clone() action=save_product/></li>

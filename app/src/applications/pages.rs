@@ -10,12 +10,12 @@ use crate::error::AppError;
 use crate::partners::api::{CancelInvitation, InvitationRow, ResendInvitation};
 use crate::partners::pages::PendingInvitations;
 use crate::ui::{
-    ActionButton, Confirm, FormAlert, FormFlashLoader, Notice, SubmitButton, TextArea, TextField, action_error,
-    initial_value, successes,
+    ActionAlert, ActionButton, Confirm, FormAlert, FormFlashLoader, Notice, SignInRedirect, SubmitButton, TextArea,
+    TextField, action_error, initial_value, successes,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{A, Redirect};
+use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
 fn state_label(state: &str) -> &'static str {
@@ -51,7 +51,7 @@ pub fn MyApisPage() -> impl IntoView {
         <Notice flag="deleted">"Application deleted. Its credentials were revoked."</Notice>
         <Suspense fallback=|| view! { <p class="muted" role="status">"Loading applications…"</p> }>
             {move || apis.get().map(|apis| match apis {
-                Err(AppError::Unauthenticated) => view! { <Redirect path="/signin"/> }.into_any(),
+                Err(AppError::Unauthenticated) => view! { <SignInRedirect/> }.into_any(),
                 Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
                 Ok(apis) => view! {
                     {apis.blocker.clone().map(|blocker| view! { <p class="notice warning" role="status">{blocker}</p> })}
@@ -99,7 +99,7 @@ pub fn RegisterApplicationPage() -> impl IntoView {
         <h1>"Register application"</h1>
         <Suspense fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
             {move || context.get().map(|context| match context {
-                Err(AppError::Unauthenticated) => view! { <Redirect path="/signin"/> }.into_any(),
+                Err(AppError::Unauthenticated) => view! { <SignInRedirect/> }.into_any(),
                 Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
                 Ok(context) => match context.blocker.clone() {
                     Some(blocker) => view! {
@@ -258,9 +258,10 @@ pub fn ApplicationPage() -> impl IntoView {
         // Outside the part that is rebuilt whenever the application is read again, so that a new
         // secret keeps the focus it takes.
         <RevealedPanel outcome/>
+        <ActionAlert action=revoke/>
         <Transition fallback=|| view! { <p class="muted" role="status">"Loading the application…"</p> }>
             {move || details.get().map(|details| match details {
-                Err(AppError::Unauthenticated) => view! { <Redirect path="/signin"/> }.into_any(),
+                Err(AppError::Unauthenticated) => view! { <SignInRedirect/> }.into_any(),
                 Err(AppError::NotFound) => view! {
                     <h1>"Application not found"</h1>
                     <p>"There is no such application in your company. "<A href="/apis">"Back to My APIs"</A></p>
@@ -552,10 +553,7 @@ fn OwnersCard(
             <Notice flag="owner_removed">"Owner removed."</Notice>
             <Notice flag="resent">"Invitation sent again with a new link; the old link no longer works."</Notice>
             <Notice flag="cancelled">"Invitation cancelled: its link no longer works."</Notice>
-            <FormFlashLoader endpoint="remove_co_owner" children=move |flash| {
-                let error = action_error(remove_owner, &flash);
-                view! { <FormAlert error=error/> }
-            }/>
+            <ActionAlert action=remove_owner/>
             <ul class="plain-list">{rows}</ul>
             {(!invitations.is_empty()).then(|| view! {
                 <h3>"Invited co-owners"</h3>
@@ -600,6 +598,7 @@ fn LifecycleCard(public_id: String, name: String, active: bool, actions: Lifecyc
         <section class="card">
             <h2>"Application status"</h2>
             <p>{note}</p>
+            <ActionAlert action=set_active/>
             {
                 let form = view! {
                     <ActionForm action=set_active attr:class="inline-form">
@@ -623,26 +622,30 @@ fn LifecycleCard(public_id: String, name: String, active: bool, actions: Lifecyc
                     form.into_any()
                 }
             }
-            <details class="confirm danger-zone">
-                <summary class="button danger">"Delete application"</summary>
-                <div class="confirm-body">
-                    <p>"Deleting is permanent: every credential is revoked at once and the application cannot be restored. The audit log keeps a record."</p>
-                    <FormFlashLoader endpoint="delete_application" children=move |flash| {
-                        let error = action_error(delete, &flash);
-                        let (delete_id, confirm_label) = (delete_id.clone(), confirm_label.clone());
-                        let message = move || error.get().and_then(|e| e.field_message("confirm_name"));
-                        view! {
+            // Opens by itself when a plain post came back refused, so the reason is in view.
+            <FormFlashLoader endpoint="delete_application" children=move |flash| {
+                let error = action_error(delete, &flash);
+                let (delete_id, confirm_label) = (delete_id.clone(), confirm_label.clone());
+                let message = move || error.get().and_then(|e| e.field_message("confirm_name"));
+                view! {
+                    <details class="confirm danger-zone" open=flash.error.is_some()>
+                        <summary class="button danger">"Delete application"</summary>
+                        <div class="confirm-body">
+                            <p>"Deleting is permanent: every credential is revoked at once and the application cannot be restored. The audit log keeps a record."</p>
                             <ActionForm action=delete attr:class="form compact" attr:novalidate=true>
+                                <FormAlert error=error/>
                                 <input type="hidden" name="public_id" value=delete_id/>
                                 <label for="field-confirm_name">{confirm_label}</label>
-                                <input id="field-confirm_name" type="text" name="confirm_name" autocomplete="off" aria-describedby="field-confirm_name-error"/>
+                                <input id="field-confirm_name" type="text" name="confirm_name" autocomplete="off"
+                                    aria-describedby="field-confirm_name-error"
+                                    aria-invalid=move || if message().is_some() { "true" } else { "false" }/>
                                 <p class="field-error" id="field-confirm_name-error">{message}</p>
                                 <ActionButton pending=delete.pending() class="button danger">"Delete forever"</ActionButton>
                             </ActionForm>
-                        }
-                    }/>
-                </div>
-            </details>
+                        </div>
+                    </details>
+                }
+            }/>
         </section>
     }
 }

@@ -4,10 +4,10 @@
 use super::api::*;
 use crate::applications::api::OwnedCredential;
 use crate::error::AppError;
-use crate::ui::{ActionButton, Confirm, FormAlert, FormFlashLoader, Notice, action_error};
+use crate::ui::{ActionAlert, ActionButton, Confirm, FormFlashLoader, Notice, SignInRedirect};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{A, Redirect};
+use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 #[component]
@@ -115,21 +115,27 @@ pub fn RevealedPanel(outcome: RevealOutcome) -> impl IntoView {
         if outcome.unannounced.get()
             && let Some(heading) = heading.get()
         {
-            let _ = heading.focus();
+            // The heading may be built before it is in the document, where focusing it would do
+            // nothing: focus it once the browser has laid the new box out.
+            request_animation_frame(move || {
+                let _ = heading.focus();
+            });
             outcome.unannounced.set(false);
         }
     });
-    let message = move || {
-        outcome.failure.get().map(|error| {
-            let message = error
-                .field_message("password")
-                .or_else(|| error.form_message())
-                .unwrap_or_else(|| error.to_string());
-            view! { <p class="form-alert" role="alert">{message}</p> }
-        })
+    let alert = |error: AppError| {
+        let message = error
+            .field_message("password")
+            .or_else(|| error.form_message())
+            .unwrap_or_else(|| error.to_string());
+        view! { <p class="form-alert" role="alert">{message}</p> }
     };
     view! {
-        {message}
+        {move || outcome.failure.get().map(alert)}
+        // Without JavaScript a refused reveal or roll (a wrong password) comes back to the page
+        // as a flash.
+        <FormFlashLoader endpoint="reveal_secret" children=move |flash| flash.error.map(alert)/>
+        <FormFlashLoader endpoint="roll_secret" children=move |flash| flash.error.map(alert)/>
         {move || outcome.secret.get().map(|revealed| view! { <SecretBox revealed heading/> })}
     }
 }
@@ -225,26 +231,50 @@ pub fn UsageChart(usage: UsageSummary, last_used: Option<String>) -> impl IntoVi
 }
 
 /// Copies `text` to the clipboard. `label` names what it copies, row by row ("Copy public key:
-/// Digital Banking · Sandbox"), for screen readers; the button says "Copied" for a few seconds.
+/// Digital Banking · Sandbox"), for screen readers. The button says "Copied" for a few seconds
+/// once the browser has confirmed the copy; when it refuses (no permission, no secure context), it
+/// says so, and the text stays on the page to be selected by hand.
 #[component]
 pub fn CopyButton(text: String, #[prop(into)] label: String) -> impl IntoView {
-    let copied = RwSignal::new(false);
+    // Only the browser build sets the other states.
+    #[derive(Clone, Copy, PartialEq)]
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    enum CopyState {
+        Ready,
+        Copied,
+        Refused,
+    }
+    let state = RwSignal::new(CopyState::Ready);
     let copy = move |_| {
         #[cfg(feature = "hydrate")]
         {
-            let clipboard = leptos::prelude::window().navigator().clipboard();
-            let _ = clipboard.write_text(&text);
-            copied.set(true);
-            set_timeout(move || copied.set(false), std::time::Duration::from_secs(3));
+            let written = leptos::prelude::window().navigator().clipboard().write_text(&text);
+            leptos::task::spawn_local(async move {
+                let outcome = wasm_bindgen_futures::JsFuture::from(written).await;
+                state.set(if outcome.is_ok() {
+                    CopyState::Copied
+                } else {
+                    CopyState::Refused
+                });
+                set_timeout(move || state.set(CopyState::Ready), std::time::Duration::from_secs(3));
+            });
         }
         #[cfg(not(feature = "hydrate"))]
-        let _ = &text;
+        let _ = (&text, state);
     };
     view! {
         <button type="button" class="button small" on:click=copy aria-label=label>
-            {move || if copied.get() { "Copied" } else { "Copy" }}
+            {move || match state.get() {
+                CopyState::Ready => "Copy",
+                CopyState::Copied => "Copied",
+                CopyState::Refused => "Copy failed",
+            }}
         </button>
-        <span class="sr-only" aria-live="polite">{move || copied.get().then_some("Copied to the clipboard")}</span>
+        <span class="sr-only" aria-live="polite">{move || match state.get() {
+            CopyState::Ready => "",
+            CopyState::Copied => "Copied to the clipboard",
+            CopyState::Refused => "The browser did not allow copying: select the text and copy it yourself",
+        }}</span>
     }
 }
 
@@ -284,13 +314,12 @@ pub fn ApiKeysPage() -> impl IntoView {
         <Notice flag="switched_off">"Key switched off: gateways refuse it until you switch it back on."</Notice>
         <Notice flag="revoked">"Credential revoked: it stopped working at once."</Notice>
         <RevealedPanel outcome/>
-        <FormFlashLoader endpoint="describe_credential" children=move |flash| {
-            let error = action_error(describe, &flash);
-            view! { <FormAlert error=error/> }
-        }/>
+        <ActionAlert action=describe/>
+        <ActionAlert action=revoke/>
+        <ActionAlert action=toggle/>
         <Transition fallback=|| view! { <p class="muted" role="status">"Loading keys…"</p> }>
             {move || keys.get().map(|keys| match keys {
-                Err(AppError::Unauthenticated) => view! { <Redirect path="/signin"/> }.into_any(),
+                Err(AppError::Unauthenticated) => view! { <SignInRedirect/> }.into_any(),
                 Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
                 Ok(list) => {
                     let (selected_app, selected_env) = filter();

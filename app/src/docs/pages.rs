@@ -1,6 +1,7 @@
 //! The Docs page: the gateway API for the API provider's platform team. It is static on purpose:
 //! anyone can read it without signing in, and it loads nothing.
 
+use crate::credentials::pages::CopyButton;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -306,7 +307,7 @@ fn Forwarding() -> impl IntoView {
                 "or made-up secret without looking it up."
             </p>
             <h3>"Try it with curl"</h3>
-            <Sample code=VERIFY_CURL/>
+            <Sample code=VERIFY_CURL copy="Copy the verify examples"/>
             <p>"A good credential is answered like this:"</p>
             <Sample code=VERIFY_ANSWER/>
         </section>
@@ -437,14 +438,14 @@ fn ClientCredentials() -> impl IntoView {
                 <li>"Reuse a token until shortly before it expires rather than fetching one for every request."</li>
             </ul>
             <h3>"With client_secret_basic"</h3>
-            <Sample code=TOKEN_BASIC_CURL/>
+            <Sample code=TOKEN_BASIC_CURL copy="Copy the client_secret_basic example"/>
             <p class="muted">
                 "client_secret_basic URL-encodes the id and the secret before Base64. Portico's ids and secrets hold "
                 "only letters, digits and underscores, which encoding leaves as they are, so curl's "<code>"-u"</code>
                 " is enough."
             </p>
             <h3>"With client_secret_post"</h3>
-            <Sample code=TOKEN_POST_CURL/>
+            <Sample code=TOKEN_POST_CURL copy="Copy the client_secret_post example"/>
             <p>"Either way, the answer is:"</p>
             <Sample code=TOKEN_ANSWER/>
             <h3>"Errors"</h3>
@@ -461,7 +462,7 @@ fn ClientCredentials() -> impl IntoView {
                 &TOKEN_ERRORS,
             )}
             <h3>"Calling an API with the token"</h3>
-            <Sample code=BEARER_CALL/>
+            <Sample code=BEARER_CALL copy="Copy the bearer token example"/>
             <p>
                 "The gateway forwards the "<code>"Authorization"</code>" header to verify like any other credential. "
                 "In the answer, "<code>"product"</code>" is the token's scope and "
@@ -482,7 +483,7 @@ fn Introspection() -> impl IntoView {
                 <code>"POST /oauth/introspect"</code>". It is authenticated with your gateway token; the form body is "
                 <code>"token=<access token>"</code>", and "<code>"token_type_hint"</code>" is optional."
             </p>
-            <Sample code=INTROSPECT_CURL/>
+            <Sample code=INTROSPECT_CURL copy="Copy the introspection example"/>
             <p>"For a live token of your gateway's environment:"</p>
             <Sample code=INTROSPECT_ANSWER/>
             <p>
@@ -510,7 +511,7 @@ fn Nginx() -> impl IntoView {
                 <code>"--with-http_auth_request_module"</code>"), as in the nginx.org packages and most "
                 "distributions'."
             </p>
-            <Sample code=NGINX_CONF/>
+            <Sample code=NGINX_CONF copy="Copy the nginx configuration"/>
             <h3>"What to know"</h3>
             <ul>
                 <li>
@@ -564,7 +565,7 @@ fn Reference() -> impl IntoView {
                 "it does not promise that verifications will succeed: when the database is out of reach, verify "
                 "answers "<code>"503 UNAVAILABLE"</code>"."
             </p>
-            <Sample code=HEALTH_CURL/>
+            <Sample code=HEALTH_CURL copy="Copy the health check example"/>
         </section>
     }
 }
@@ -636,9 +637,16 @@ fn reference_table<const COLUMNS: usize>(
     }
 }
 
+/// A code sample; commands and configuration get a copy button, named by `copy` for screen
+/// readers, since the page has several.
 #[component]
-fn Sample(code: &'static str) -> impl IntoView {
-    view! { <pre tabindex="0"><code>{code}</code></pre> }
+fn Sample(code: &'static str, #[prop(optional)] copy: Option<&'static str>) -> impl IntoView {
+    view! {
+        <div class="sample">
+            {copy.map(|label| view! { <CopyButton text=code.to_owned() label=label/> })}
+            <pre tabindex="0"><code>{code}</code></pre>
+        </div>
+    }
 }
 
 // The samples live outside `view!` because rustfmt re-indents some lines of string literals

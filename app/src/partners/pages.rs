@@ -5,11 +5,12 @@
 use super::api::*;
 use crate::error::AppError;
 use crate::ui::{
-    ActionButton, Confirm, FormAlert, FormFlashLoader, Notice, SubmitButton, TextField, action_error, initial_value,
+    ActionAlert, ActionButton, Confirm, FormAlert, FormFlashLoader, Notice, SignInRedirect, SubmitButton, TextField,
+    action_error, initial_value,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::{A, Redirect};
+use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 /// Every action of the Company page. The page reloads its data whenever one of them completes, so
@@ -65,7 +66,7 @@ pub fn CompanyPage() -> impl IntoView {
         <Title text="Company"/>
         <Transition fallback=|| view! { <p class="muted" role="status">"Loading your company…"</p> }>
             {move || overview.get().map(|overview| match overview {
-                Err(AppError::Unauthenticated) => view! { <Redirect path="/signin"/> }.into_any(),
+                Err(AppError::Unauthenticated) => view! { <SignInRedirect/> }.into_any(),
                 Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
                 Ok(CompanyState::PublicDomain { domain }) => view! {
                     <h1>"Company"</h1>
@@ -212,14 +213,8 @@ fn MembersCard(members: Vec<MemberRow>, is_admin: bool) -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Members"</h2>
-            <FormFlashLoader endpoint="remove_member" children=move |flash| {
-                let error = action_error(remove, &flash);
-                view! { <FormAlert error=error/> }
-            }/>
-            <FormFlashLoader endpoint="change_member_role" children=move |flash| {
-                let error = action_error(change_role, &flash);
-                view! { <FormAlert error=error/> }
-            }/>
+            <ActionAlert action=remove/>
+            <ActionAlert action=change_role/>
             <div class="table-scroll">
                 <table class="stack">
                     <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Joined"</th>{is_admin.then(|| view! { <th scope="col">"Actions"</th> })}</tr></thead>
@@ -304,6 +299,7 @@ fn PendingCard(pending: Vec<MemberRow>) -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Waiting for approval"</h2>
+            <ActionAlert action=decide/>
             <ul class="plain-list">
                 {pending.into_iter().map(|m| {
                     let (approve_id, decline_id) = (m.id.to_string(), m.id.to_string());
@@ -408,6 +404,7 @@ fn ApprovalSettingCard(required: bool) -> impl IntoView {
         <section class="card">
             <h2>"Joining"</h2>
             <Notice flag="settings_saved">"Setting saved."</Notice>
+            <ActionAlert action/>
             <ActionForm action=action attr:class="form">
                 <div class="field checkbox">
                     <input id="field-required" type="checkbox" name="required" value="on" checked=required/>
@@ -439,7 +436,7 @@ pub fn CompanyActivityPage() -> impl IntoView {
         </div>
         <Suspense fallback=|| view! { <p class="muted" role="status">"Loading activity…"</p> }>
             {move || activity.get().map(|activity| match activity {
-                Err(AppError::Unauthenticated) => view! { <Redirect path="/signin"/> }.into_any(),
+                Err(AppError::Unauthenticated) => view! { <SignInRedirect/> }.into_any(),
                 Err(AppError::Forbidden) | Err(AppError::NotFound) => view! {
                     <p class="form-alert" role="alert">"Only company admins can see the activity log."</p>
                 }.into_any(),

@@ -42,6 +42,19 @@ where
     }
 }
 
+/// The error of an action whose form has no field to mark (a button, a switch, a one-field
+/// form): what the last attempt answered, with JavaScript, or what a plain post left in the
+/// flash, without. The flash is looked up under the server function's endpoint name.
+#[component]
+pub fn ActionAlert<S>(action: ServerAction<S>) -> impl IntoView
+where
+    S: ServerFn<Error = AppError> + Send + Sync + Clone + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let endpoint = S::PATH.rsplit('/').next().unwrap_or(S::PATH);
+    view! { <FormFlashLoader endpoint children=move |flash| view! { <FormAlert error=action_error(action, &flash)/> }/> }
+}
+
 /// What ties a field's label, hint and error together: their ids, the error message for the
 /// field, and the `aria-describedby` list that names whichever of hint and error are showing.
 #[derive(Clone)]

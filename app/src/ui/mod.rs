@@ -4,11 +4,13 @@
 
 mod forms;
 mod layout;
+mod links;
 mod notice;
 
 pub use forms::{
-    ActionButton, Confirm, FormAlert, FormFlashLoader, SubmitButton, TextArea, TextField, action_error, initial_value,
-    successes,
+    ActionAlert, ActionButton, Confirm, FormAlert, FormFlashLoader, SubmitButton, TextArea, TextField, action_error,
+    initial_value, successes,
 };
 pub use layout::{Layout, NotFound};
+pub use links::{SignInRedirect, encode_query_value};
 pub use notice::{Notice, has_flag};

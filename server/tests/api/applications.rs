@@ -640,6 +640,24 @@ async fn without_javascript_a_revealed_secret_comes_back_on_a_page_that_is_not_s
         Some(app::backend::tokens::sha256_hex(&secret))
     );
     assert!(page.contains("You will not see this secret again"));
+
+    // A refused reveal goes back to the page, which says why.
+    let again = owner
+        .submit(
+            &format!("/apis/{public_id}"),
+            "reveal_secret",
+            &[("credential_id", &id), ("password", "")],
+        )
+        .await;
+    assert_eq!(again.status(), 303);
+    assert_eq!(again.headers()["location"], format!("/apis/{public_id}"));
+    let page = owner.page(&format!("/apis/{public_id}")).await;
+    assert!(
+        page.contains("was revealed already and cannot be shown again"),
+        "{page}"
+    );
+    let page = owner.page(&format!("/apis/{public_id}")).await;
+    assert!(!page.contains("was revealed already"), "the message shows once");
     app.stop().await;
 }
 
@@ -739,6 +757,42 @@ async fn operators_approve_or_reject_production_and_owners_are_told(backend: Bac
     assert_eq!(actions[..2], ["credential.rejected", "credential.approved"]);
     assert!(actions.contains(&"partner.created") && actions.contains(&"account.signed_in"));
     assert_eq!(owner.call("audit_log", &[]).await.status(), 404);
+
+    // Operators narrow the log to one company and to one kind of event.
+    let filtered = async |fields: &[(&str, &str)]| -> Vec<String> {
+        let log: Value = operator.call("audit_log", fields).await.json().await.unwrap();
+        log["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["action"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let credentials_only = filtered(&[("kind", "credentials")]).await;
+    assert!(!credentials_only.is_empty());
+    assert!(
+        credentials_only.iter().all(|a| a.starts_with("credential.")),
+        "{credentials_only:?}"
+    );
+    let acme = filtered(&[("partner", "ACME.example")]).await;
+    assert!(acme.contains(&"partner.created".to_owned()) && acme.contains(&"credential.approved".to_owned()));
+    assert!(
+        !acme.iter().any(|a| a.starts_with("account.")),
+        "sign-ins belong to no company: {acme:?}"
+    );
+    let companies = filtered(&[("partner", "acme.example"), ("kind", "companies")]).await;
+    assert!(
+        !companies.is_empty()
+            && companies
+                .iter()
+                .all(|a| a.starts_with("partner.") || a.starts_with("member.") || a.starts_with("invitation.")),
+        "{companies:?}"
+    );
+    assert!(filtered(&[("partner", "nobody.example")]).await.is_empty());
+    assert_eq!(
+        operator.call("audit_log", &[("kind", "everything")]).await.status(),
+        422
+    );
     app.stop().await;
 }
 

@@ -9,6 +9,7 @@ on_both_databases!(
     session_cookie_is_http_only_same_site_and_host_only,
     session_cookie_is_secure_when_the_portal_is_served_over_https,
     signing_in_issues_a_new_session_id,
+    signing_in_returns_to_the_page_that_asked_for_it_and_only_on_this_site,
     signing_out_deletes_the_session_on_the_server,
     idle_and_absolute_lifetimes_end_a_session,
     a_session_in_use_moves_its_idle_deadline_with_one_write_a_minute,
@@ -119,6 +120,48 @@ async fn signing_in_issues_a_new_session_id(backend: Backend) {
         "the planted id did not become signed in"
     );
     assert!(browser.is_signed_in().await);
+    app.stop().await;
+}
+
+async fn signing_in_returns_to_the_page_that_asked_for_it_and_only_on_this_site(backend: Backend) {
+    let smtp = SmtpSink::start().await;
+    let app = TestApp::spawn(&TestConfig::new(backend, &smtp).await).await;
+    verified_user(&app, &smtp, "Ada", "ada@acme.example").await;
+    // A form posted after the session ended sends the browser to sign in, remembering the page.
+    let signed_out = app.browser();
+    let late = signed_out
+        .submit(
+            "/keys?environment=uat",
+            "describe_credential",
+            &[("credential_id", "1"), ("name", "x")],
+        )
+        .await;
+    assert_eq!(late.status(), 303);
+    assert_eq!(late.headers()["location"], "/signin?next=/keys%3Fenvironment%3Duat");
+
+    let sign_in_to = async |next: &str| -> String {
+        let browser = app.browser();
+        let response = browser
+            .submit(
+                "/signin",
+                "sign_in",
+                &[("email", "ada@acme.example"), ("password", PASSWORD), ("next", next)],
+            )
+            .await;
+        assert!(response.status().is_redirection(), "{next}: {}", response.status());
+        response.headers()["location"].to_str().unwrap().to_owned()
+    };
+    assert_eq!(sign_in_to("/keys?environment=uat").await, "/keys?environment=uat");
+    assert_eq!(sign_in_to("").await, "/profile");
+    for elsewhere in [
+        "//evil.example/keys",
+        "https://evil.example/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "/signin",
+    ] {
+        assert_eq!(sign_in_to(elsewhere).await, "/profile", "{elsewhere}");
+    }
     app.stop().await;
 }
 
