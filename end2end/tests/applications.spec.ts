@@ -89,9 +89,10 @@ test('an owner registers an application, reveals a sandbox secret once, and an o
   await expect(page).toHaveURL(/environment=sandbox/);
   await expect(page.getByText('pk_development_')).toHaveCount(0);
   await expect(page.getByText('pk_sandbox_')).toHaveCount(2);
-  const sw = page.getByRole('switch', { name: 'Disable Digital Banking · Sandbox' });
+  const sw = page.getByRole('switch', { name: 'Enabled: Digital Banking · Sandbox' });
+  await expect(sw).toHaveAttribute('aria-checked', 'true');
   await sw.click();
-  await expect(page.getByRole('switch', { name: 'Enable Digital Banking · Sandbox' })).toHaveAttribute('aria-checked', 'false');
+  await expect(sw).toHaveAttribute('aria-checked', 'false');
   await page.goBack();
   await page.goto(`/apis`);
   await page.getByRole('link', { name: 'Payments Hub' }).click();

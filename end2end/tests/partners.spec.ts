@@ -25,9 +25,15 @@ test('the first colleague sets up the company and the second joins it', async ({
   await expect(second.getByRole('button', { name: 'Save company' })).toHaveCount(0);
 
   // The admin sees the new colleague and can make them an admin.
+  // The only admin cannot step down or leave (the server refuses it), so neither is offered.
   await first.reload();
+  const ada = first.getByRole('row', { name: /Ada Lovelace \(you\)/ });
+  await expect(ada).toContainText('You are the only admin');
+  await expect(ada.getByLabel('Make member: Ada Lovelace', { exact: true })).toHaveCount(0);
   await first.getByRole('button', { name: 'Make admin: Charles Babbage' }).click();
   await expect(first.getByRole('row', { name: /Charles Babbage/ })).toContainText('Admin');
+  // With a second admin, either may.
+  await expect(ada.getByLabel('Make member: Ada Lovelace', { exact: true })).toBeVisible();
 });
 
 test('an admin invites a colleague who signs up from the link', async ({ browser }) => {

@@ -9,7 +9,7 @@ use crate::{server_fns, workers};
 use app::backend::AppState;
 use app::backend::hashing::PasswordHasher;
 use app::backend::mail::Transport;
-use app::backend::request::RequestUser;
+use app::backend::request::{RequestFlash, RequestUser};
 use app::backend::sessions::{DbSessionStore, IDLE_LIFETIME_MINUTES};
 use app::backend::settings::Settings;
 use app::{App, shell};
@@ -178,6 +178,7 @@ fn router(state: AppState, leptos_options: LeptosOptions, session_store: DbSessi
                 move || {
                     provide_context(state.clone());
                     provide_context(RequestUser::default());
+                    provide_context(RequestFlash::default());
                 }
             },
             {
@@ -191,6 +192,7 @@ fn router(state: AppState, leptos_options: LeptosOptions, session_store: DbSessi
                 move || {
                     provide_context(state.clone());
                     provide_context(RequestUser::default());
+                    provide_context(RequestFlash::default());
                 }
             },
             shell,

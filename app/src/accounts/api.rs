@@ -309,14 +309,6 @@ pub async fn save_profile(
 /// Takes (reads and removes) what a failed plain form post to `endpoint` left in the session.
 #[server(endpoint = "take_form_flash")]
 pub async fn take_form_flash(endpoint: String) -> Result<Option<FormFlash>, AppError> {
-    use ssr::*;
-    let session = session().await?;
-    let key = format!("{}{endpoint}", crate::backend::sessions::FLASH_PREFIX);
-    let read_failed = |e| internal("flash read failed", e);
-    // Removing marks the session changed, and a changed session is written to the database:
-    // only remove what is there, so that showing a form costs no write.
-    if session.get_value(&key).await.map_err(read_failed)?.is_none() {
-        return Ok(None);
-    }
-    session.remove::<FormFlash>(&key).await.map_err(read_failed)
+    let session = ssr::session().await?;
+    crate::backend::request::take_flash(&session, &endpoint).await
 }

@@ -272,7 +272,8 @@ fn ProfileForm(profile: Profile, action: ServerAction<SaveProfile>) -> impl Into
                         <TextField label="Job title" name="job_title" autocomplete="organization-title" value=initial_value(&flash, "job_title", profile.job_title.clone()) error=error/>
                         <TextField label="Phone" name="phone" input_type="tel" autocomplete="tel" hint="Optional." value=initial_value(&flash, "phone", profile.phone.clone()) error=error/>
                         <div class="field checkbox">
-                            <input id="field-accept_terms" type="checkbox" name="accept_terms" value="on" checked=accepted.is_some()/>
+                            <input id="field-accept_terms" type="checkbox" name="accept_terms" value="on"
+                                checked=if flash.error.is_some() { flash.values.contains_key("accept_terms") } else { accepted.is_some() }/>
                             <label for="field-accept_terms">"I accept the terms and conditions"</label>
                             <p class="hint">
                                 {match accepted.clone() {

@@ -101,6 +101,8 @@ pub struct CredentialCell {
     pub product: String,
     pub environment: String,
     pub state: String,
+    /// For owners, when an operator rejected the request: the reason they gave.
+    pub rejection_reason: Option<String>,
     pub credential: Option<OwnedCredential>,
 }
 
@@ -136,6 +138,8 @@ pub struct AppDetails {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppCredentials {
     pub is_owner: bool,
+    /// Whether the application is active (see `KeyRow::application_active`).
+    pub active: bool,
     pub credentials: Vec<CredentialCell>,
     /// Service applications with client-credentials authentication: one client per environment.
     pub oauth_clients: Vec<OAuthClientRow>,
@@ -494,6 +498,7 @@ pub async fn application_credentials(public_id: String) -> Result<AppCredentials
                 product: name_of_product(c.product_id),
                 environment: env.map(|e| e.name.clone()).unwrap_or_default(),
                 state: c.state.clone(),
+                rejection_reason: c.rejection_reason.clone().filter(|_| is_owner),
                 credential: is_owner.then(|| OwnedCredential {
                     id: c.id,
                     public_key: c.public_key.clone(),
@@ -511,6 +516,7 @@ pub async fn application_credentials(public_id: String) -> Result<AppCredentials
     cells.sort_by(|a, b| (a.0, &a.1.product).cmp(&(b.0, &b.1.product)));
     Ok(AppCredentials {
         is_owner,
+        active: app.status == crate::backend::entities::application::ACTIVE,
         provisioning: credentials.iter().any(|c| c.state == credential::QUEUED),
         credentials: cells.into_iter().map(|(_, cell)| cell).collect(),
         oauth_clients: clients

@@ -322,9 +322,12 @@ fn CredentialCards(
                     <section class="card">
                         <h2>"Credentials"</h2>
                         {(!credentials.is_owner).then(|| view! { <p class="muted">"Only the application's owners see its credentials."</p> })}
-                        <CredentialTable cells=credentials.credentials reveal roll revoke/>
+                        {(credentials.is_owner && !credentials.active).then(|| view! {
+                            <p class="muted">"The application is deactivated: gateways refuse these credentials, and their secrets cannot be revealed or rolled until you restore it."</p>
+                        })}
+                        <CredentialTable cells=credentials.credentials active=credentials.active reveal roll revoke/>
                     </section>
-                    {(!credentials.oauth_clients.is_empty()).then(|| view! { <OAuthClientsCard clients=credentials.oauth_clients.clone() reveal roll revoke/> })}
+                    {(!credentials.oauth_clients.is_empty()).then(|| view! { <OAuthClientsCard clients=credentials.oauth_clients.clone() active=credentials.active reveal roll revoke/> })}
                 }.into_any(),
             })}
         </Transition>
@@ -334,6 +337,7 @@ fn CredentialCards(
 #[component]
 fn CredentialTable(
     cells: Vec<CredentialCell>,
+    active: bool,
     reveal: ServerAction<RevealSecret>,
     roll: ServerAction<RollSecret>,
     revoke: ServerAction<RevokeCredential>,
@@ -346,13 +350,18 @@ fn CredentialTable(
                     {cells.into_iter().map(|cell| {
                         let label = format!("{} · {}", cell.product, cell.environment);
                         let actions = cell.credential.clone().filter(|_| cell.state == "issued").map(|owned| view! {
-                            <CredentialActions owned label=label.clone() reveal roll revoke/>
+                            <CredentialActions owned label=label.clone() reveal roll revoke deactivated=!active/>
                         });
                         view! {
                             <tr>
                                 <td data-label="Environment">{cell.environment.clone()}</td>
                                 <td data-label="Product">{cell.product.clone()}</td>
-                                <td data-label="State"><span class=format!("chip state-{}", cell.state)>{state_label(&cell.state)}</span></td>
+                                <td data-label="State">
+                                    <span class=format!("chip state-{}", cell.state)>{state_label(&cell.state)}</span>
+                                    {cell.rejection_reason.clone().map(|reason| view! {
+                                        <p class="muted small">{format!("Reason: {reason}")}</p>
+                                    })}
+                                </td>
                                 <td data-label="Public key">{cell.credential.as_ref().and_then(|c| c.public_key.clone()).map(|key| view! {
                                     <code>{key.clone()}</code>" "<CopyButton text=key label=format!("Copy public key: {label}")/>
                                 })}</td>
@@ -374,6 +383,7 @@ fn CredentialTable(
 #[component]
 fn OAuthClientsCard(
     clients: Vec<OAuthClientRow>,
+    active: bool,
     reveal: ServerAction<RevealSecret>,
     roll: ServerAction<RollSecret>,
     revoke: ServerAction<RevokeCredential>,
@@ -400,7 +410,7 @@ fn OAuthClientsCard(
                                     last_used: client.last_used.clone(),
                                     usage: client.usage.clone(),
                                 };
-                                view! { <CredentialActions owned label=label.clone() reveal roll revoke oauth_client=true/> }
+                                view! { <CredentialActions owned label=label.clone() reveal roll revoke oauth_client=true deactivated=!active/> }
                             });
                             view! {
                                 <tr>
@@ -524,10 +534,13 @@ fn OwnersCard(
         cancel_invitation,
         ..
     } = actions;
+    // An application keeps at least one owner (the server refuses to remove the last), so the
+    // only owner has no Remove button.
+    let sole_owner = owners.len() == 1;
     let rows = owners
         .into_iter()
         .map(|owner| {
-            let remove = can_manage.then(|| {
+            let remove = (can_manage && !sole_owner).then(|| {
                 let (public_id, user_id) = (public_id.clone(), owner.user_id.to_string());
                 let label = format!("Remove {} as owner", owner.name);
                 let consequence = format!("{} will no longer see or manage this application's credentials.", owner.name);
@@ -555,6 +568,7 @@ fn OwnersCard(
             <Notice flag="cancelled">"Invitation cancelled: its link no longer works."</Notice>
             <ActionAlert action=remove_owner/>
             <ul class="plain-list">{rows}</ul>
+            {(can_manage && sole_owner).then(|| view! { <p class="muted small">"An application needs at least one owner: add another before removing this one."</p> })}
             {(!invitations.is_empty()).then(|| view! {
                 <h3>"Invited co-owners"</h3>
                 <p class="muted">"They become co-owners when they accept. An invitation expires after 7 days."</p>

@@ -90,6 +90,7 @@ pub fn internal(context: &str, error: impl std::fmt::Display) -> AppError {
 /// Server-function plumbing: reach the application state and the caller's session.
 pub mod request {
     use super::{AppState, internal};
+    use crate::accounts::api::FormFlash;
     use crate::backend::entities::user;
     use crate::error::AppError;
     use futures::FutureExt as _;
@@ -157,6 +158,44 @@ pub mod request {
             session.flush().await.map_err(|e| internal("session flush failed", e))?;
         }
         Ok(user)
+    }
+
+    /// The form flashes this request has taken from the session, by endpoint. Leptos may build a
+    /// part of a page more than once while rendering it on the server (a `Transition`'s content,
+    /// once its data has arrived), and every build asks for its forms' flashes: the first request
+    /// takes a flash out of the session, and the later ones must get the same flash rather than
+    /// nothing. Shared futures, as in [`RequestUser`], so that overlapping takes read once.
+    #[derive(Clone, Default)]
+    pub struct RequestFlash(Arc<Mutex<std::collections::HashMap<String, FlashTake>>>);
+
+    type FlashTake = Shared<BoxFuture<'static, Result<Option<FormFlash>, AppError>>>;
+
+    /// Reads and removes what a failed plain form post to `endpoint` left in the session, once
+    /// per request (see [`RequestFlash`]).
+    pub async fn take_flash(session: &Session, endpoint: &str) -> Result<Option<FormFlash>, AppError> {
+        let memo = leptos::prelude::use_context::<RequestFlash>().unwrap_or_default();
+        let take = {
+            let mut takes = memo.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            takes
+                .entry(endpoint.to_owned())
+                .or_insert_with(|| {
+                    let (session, key) = (session.clone(), format!("{}{endpoint}", super::sessions::FLASH_PREFIX));
+                    async move {
+                        let read_failed = |e| internal("flash read failed", e);
+                        // Removing marks the session changed, and a changed session is written to
+                        // the database: only remove what is there, so that showing a form costs
+                        // no write.
+                        if session.get_value(&key).await.map_err(read_failed)?.is_none() {
+                            return Ok(None);
+                        }
+                        session.remove::<FormFlash>(&key).await.map_err(read_failed)
+                    }
+                    .boxed()
+                    .shared()
+                })
+                .clone()
+        };
+        take.await
     }
 
     pub async fn require_user(state: &AppState, session: &Session) -> Result<user::Model, AppError> {

@@ -182,6 +182,9 @@ pub struct KeyRow {
     pub public_key: Option<String>,
     pub application: String,
     pub application_id: String,
+    /// Whether the application is active: a deactivated one's keys are refused by gateways and
+    /// cannot be revealed or rolled until it is restored.
+    pub application_active: bool,
     pub product: String,
     pub environment: String,
     pub environment_slug: String,
@@ -240,6 +243,7 @@ pub async fn api_keys(
             description: c.description,
             enabled: c.enabled,
             public_key: c.public_key,
+            application_active: app.status == crate::backend::entities::application::ACTIVE,
             application: app.name,
             application_id: app.public_id,
             product: product.name,

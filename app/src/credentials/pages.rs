@@ -21,6 +21,10 @@ pub fn CredentialActions(
     /// revoked with its environment rather than on its own.
     #[prop(optional)]
     oauth_client: bool,
+    /// The application is deactivated: the server refuses to reveal or roll until it is restored,
+    /// so those are not offered.
+    #[prop(optional)]
+    deactivated: bool,
 ) -> impl IntoView {
     let kind = if oauth_client { OAUTH_CLIENT } else { "" };
     let id = owned.id.to_string();
@@ -30,6 +34,14 @@ pub fn CredentialActions(
     let reveal_field = format!("reveal-password-{id_prefix}{}", owned.id);
     let roll_field = format!("roll-password-{id_prefix}{}", owned.id);
     let grace_field = format!("roll-grace-{id_prefix}{}", owned.id);
+    if deactivated {
+        let note = "Restore the application to reveal or roll its secrets.";
+        return view! {
+            <span class="muted small">{note}</span>
+            {(!oauth_client).then(|| view! { <RevokeAction label revoke_id revoke/> })}
+        }
+        .into_any();
+    }
     view! {
         {(!owned.revealed).then(|| view! {
             <Confirm summary="Reveal secret" label=format!("Reveal secret: {label}") class="button small" neutral=true>
@@ -60,15 +72,21 @@ pub fn CredentialActions(
                 <ActionButton pending=roll.pending() class="button small primary">"Roll secret"</ActionButton>
             </ActionForm>
         </Confirm>
-        {(!oauth_client).then(|| view! {
-            <Confirm summary="Revoke" label=format!("Revoke: {label}")>
-                <p>"Revoking stops this credential at once, everywhere. It cannot be undone."</p>
-                <ActionForm action=revoke attr:class="inline-form">
-                    <input type="hidden" name="credential_id" value=revoke_id/>
-                    <ActionButton pending=revoke.pending() class="button small danger">{format!("Revoke {label}")}</ActionButton>
-                </ActionForm>
-            </Confirm>
-        })}
+        {(!oauth_client).then(|| view! { <RevokeAction label revoke_id revoke/> })}
+    }
+    .into_any()
+}
+
+#[component]
+fn RevokeAction(label: String, revoke_id: String, revoke: ServerAction<RevokeCredential>) -> impl IntoView {
+    view! {
+        <Confirm summary="Revoke" label=format!("Revoke: {label}")>
+            <p>"Revoking stops this credential at once, everywhere. It cannot be undone."</p>
+            <ActionForm action=revoke attr:class="inline-form">
+                <input type="hidden" name="credential_id" value=revoke_id/>
+                <ActionButton pending=revoke.pending() class="button small danger">{format!("Revoke {label}")}</ActionButton>
+            </ActionForm>
+        </Confirm>
     }
 }
 
@@ -345,8 +363,10 @@ pub fn ApiKeysPage() -> impl IntoView {
                             </div>
                             <button type="submit" class="button">"Filter"</button>
                         </form>
-                        {if list.keys.is_empty() {
-                            view! { <section class="card"><p>"No keys match. Register an application on "<A href="/apis">"My APIs"</A>" to receive credentials."</p></section> }.into_any()
+                        {if list.keys.is_empty() && (!selected_app.is_empty() || !selected_env.is_empty()) {
+                            view! { <section class="card"><p>"No keys match these filters. "<a href="/keys">"Show all keys"</a></p></section> }.into_any()
+                        } else if list.keys.is_empty() {
+                            view! { <section class="card"><p>"You own no keys yet. Register an application on "<A href="/apis">"My APIs"</A>" to receive credentials."</p></section> }.into_any()
                         } else {
                             view! {
                                 <section class="card">
@@ -395,9 +415,10 @@ fn KeyRowView(
             last_used: key.last_used.clone(),
             usage: key.usage.clone(),
         };
-        view! { <CredentialActions owned label=label.clone() reveal roll revoke/> }
+        view! { <CredentialActions owned label=label.clone() reveal roll revoke deactivated=!key.application_active/> }
     });
-    let toggle_label = format!("{} {}", if key.enabled { "Disable" } else { "Enable" }, key.name);
+    // A switch's name stays the same; `aria-checked` says whether it is on.
+    let toggle_label = format!("Enabled: {}", key.name);
     view! {
         <tr>
             <td data-label="Name">
@@ -408,7 +429,11 @@ fn KeyRowView(
                 {key.public_key.clone().map(|pk| view! { <code>{pk.clone()}</code>" "<CopyButton text=pk label=format!("Copy public key: {label}")/> })}
                 {key.public_key.is_none().then(|| view! { <span class=format!("chip state-{}", key.state)>{key.state.replace('_', " ")}</span> })}
             </td>
-            <td data-label="Application"><A href=format!("/apis/{}", key.application_id)>{key.application.clone()}</A><br/><span class="muted">{key.product.clone()}</span></td>
+            <td data-label="Application">
+                <A href=format!("/apis/{}", key.application_id)>{key.application.clone()}</A>
+                {(!key.application_active).then(|| view! { " "<span class="chip state-revoked">"Deactivated"</span> })}
+                <br/><span class="muted">{key.product.clone()}</span>
+            </td>
             <td data-label="Environment">{key.environment.clone()}</td>
             <td data-label="Enabled">
                 <ActionForm action=toggle attr:class="inline-form">

@@ -210,6 +210,9 @@ fn MembersCard(members: Vec<MemberRow>, is_admin: bool) -> impl IntoView {
     let CompanyActions {
         change_role, remove, ..
     } = expect_context();
+    // The last admin can be neither demoted nor removed (the server refuses both), so neither is
+    // offered; the row says why.
+    let sole_admin = members.iter().filter(|m| m.is_admin).count() == 1;
     view! {
         <section class="card">
             <h2>"Members"</h2>
@@ -224,11 +227,19 @@ fn MembersCard(members: Vec<MemberRow>, is_admin: bool) -> impl IntoView {
                             let label = if m.is_you { format!("{} (you)", m.name) } else { m.name.clone() };
                             let (next_role, next_label) = if m.is_admin { ("member", "Make member") } else { ("admin", "Make admin") };
                             let actions = is_admin.then(|| {
+                                if m.is_admin && sole_admin {
+                                    let note = if m.is_you { "You are the only admin: make someone else an admin before you step down or leave." } else { "The only admin: make someone else an admin first." };
+                                    return view! { <td data-label="Actions" class="actions"><span class="muted small">{note}</span></td> }.into_any();
+                                }
                                 let (role_id, remove_id) = (m.id.to_string(), m.id.to_string());
                                 let role_aria = format!("{next_label}: {}", m.name);
                                 let remove_aria = format!("Remove {}", m.name);
                                 let remove_button = remove_aria.clone();
-                                let question = format!("Remove {} from the company? They lose access at once.", m.name);
+                                let question = if m.is_you {
+                                    "Leave the company? You lose access to its applications at once.".to_owned()
+                                } else {
+                                    format!("Remove {} from the company? They lose access at once.", m.name)
+                                };
                                 view! {
                                     <td class="actions">
                                         {role_change(change_role, role_id, next_role, next_label, role_aria, m.is_admin.then(|| {
@@ -244,6 +255,7 @@ fn MembersCard(members: Vec<MemberRow>, is_admin: bool) -> impl IntoView {
                                         </Confirm>
                                     </td>
                                 }
+                                .into_any()
                             });
                             view! {
                                 <tr>

@@ -453,6 +453,32 @@ async fn profile_records_terms_acceptance_with_time_and_version(backend: Backend
     let body: serde_json::Value = invalid.json().await.unwrap();
     assert!(body["Invalid"]["fields"]["full_name"].is_string());
     assert!(body["Invalid"]["fields"]["phone"].is_string());
+    // Without JavaScript the refused form comes back as it was sent, the terms box ticked.
+    let terms_box = |page: &str| {
+        let start = page.find("id=\"field-accept_terms\"").expect("the terms box");
+        page[start..start + page[start..].find('>').unwrap()].to_owned()
+    };
+    let plain = browser
+        .submit(
+            "/profile",
+            "save_profile",
+            &[
+                ("full_name", ""),
+                ("job_title", ""),
+                ("phone", "call me"),
+                ("accept_terms", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(plain.status(), 303);
+    assert_eq!(plain.headers()["location"], "/profile");
+    // The profile form sits inside a part of the page that the server builds more than once; the
+    // flash must reach the build that is sent.
+    let page = browser.page("/profile").await;
+    assert!(terms_box(&page).contains("checked"), "{page}");
+    assert!(page.contains(r#"aria-invalid="true""#), "the refused fields are marked");
+    let again = browser.page("/profile").await;
+    assert!(!terms_box(&again).contains("checked"), "the flash is shown once");
 
     let saved = browser
         .call(

@@ -793,6 +793,21 @@ async fn operators_approve_or_reject_production_and_owners_are_told(backend: Bac
         operator.call("audit_log", &[("kind", "everything")]).await.status(),
         422
     );
+    // The owners' page gives the reason too; members see the state only.
+    let matrix: Value = credentials(&owner, &public_id).await.json().await.unwrap();
+    let reasons: Vec<&Value> = matrix["credentials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|cell| &cell["rejection_reason"])
+        .collect();
+    assert!(
+        reasons.contains(&&Value::from("No production contract yet")),
+        "{matrix}"
+    );
+    let member = developer(&app, &smtp, "Mel", "mel@acme.example").await;
+    let seen_by_member = credentials(&member, &public_id).await.text().await.unwrap();
+    assert!(seen_by_member.contains("rejected") && !seen_by_member.contains("No production contract"));
     app.stop().await;
 }
 
@@ -941,7 +956,17 @@ async fn deactivating_stops_every_credential_and_restoring_brings_them_back(back
     let refused = owner.call("reveal_secret", &[("credential_id", &id)]).await;
     assert_eq!(refused.status(), 422);
     assert!(refused.text().await.unwrap().contains("deactivated"));
+    // The pages know, so they offer no reveal or roll and say why.
+    let matrix: Value = credentials(&owner, &public_id).await.json().await.unwrap();
+    assert_eq!(matrix["active"], false);
+    let keys: Value = owner.call("api_keys", &[]).await.json().await.unwrap();
+    assert_eq!(keys["keys"][0]["application_active"], false);
+    let page = owner.page(&format!("/apis/{public_id}")).await;
+    assert!(page.contains("Restore the application to reveal or roll its secrets."));
+    assert!(!page.contains("Reveal secret: Digital Banking"), "no reveal offered");
     assert_eq!(call(&owner, "true").await, 200);
+    let matrix: Value = credentials(&owner, &public_id).await.json().await.unwrap();
+    assert_eq!(matrix["active"], true);
     smtp.wait_for("ada@acme.example", |m| m.subject.contains("was restored"))
         .await;
     assert_eq!(
