@@ -15,6 +15,11 @@ async function completeProfileAndCompany(page: Page, company: string) {
 }
 
 /** Fills the registration form with both products and the given environments. */
+/** The rows of an application page's credential matrix (the activity table names credentials too). */
+function credentialRows(page: Page) {
+  return page.getByRole('table', { name: 'Credentials' }).getByRole('row');
+}
+
 async function fillRegistration(page: Page, name: string, description: string, redirectUrl: string, environments: string[]) {
   await page.getByLabel('Application name').fill(name);
   await page.getByLabel('Application type').selectOption('web');
@@ -51,7 +56,7 @@ test('an owner registers an application, reveals a sandbox secret once, and an o
   await expect(page.getByRole('heading', { name: 'Payments Hub' })).toBeVisible();
 
   // The page updates by itself as the worker provisions: no reload.
-  const rows = page.getByRole('row');
+  const rows = credentialRows(page);
   await expect(rows.filter({ hasText: 'Sandbox' }).filter({ hasText: 'Digital Banking' })).toContainText('Issued');
   await expect(rows.filter({ hasText: 'Production' }).first()).toContainText('Awaiting approval');
   await expect(page.getByText('pk_sandbox_').first()).toBeVisible();
@@ -72,7 +77,7 @@ test('an owner registers an application, reveals a sandbox secret once, and an o
   await expect(page.getByLabel('Reveal secret: Digital Banking · Sandbox')).toHaveCount(0);
 
   // Rolling gives a new secret; the old one keeps working for the chosen grace period.
-  const sandboxBanking = page.getByRole('row').filter({ hasText: 'Sandbox' }).filter({ hasText: 'Digital Banking' });
+  const sandboxBanking = credentialRows(page).filter({ hasText: 'Sandbox' }).filter({ hasText: 'Digital Banking' });
   await sandboxBanking.getByLabel('Roll secret: Digital Banking · Sandbox').click();
   await sandboxBanking.getByLabel('Old secret keeps working for').selectOption('24h');
   await sandboxBanking.getByRole('button', { name: 'Roll secret', exact: true }).click();
@@ -157,7 +162,7 @@ test('destructive and one-time actions are guarded: a double click reveals once,
   await fillRegistration(page, 'Ledger Sync', 'Keeps two ledgers in step.', 'https://ledger.example/callback', ['Sandbox']);
   await page.getByRole('button', { name: 'Register application' }).click();
   await expect(page.getByRole('heading', { name: 'Ledger Sync' })).toBeVisible();
-  const rows = page.getByRole('row').filter({ hasText: 'Sandbox' });
+  const rows = credentialRows(page).filter({ hasText: 'Sandbox' });
   await expect(rows.filter({ hasText: 'Digital Banking' })).toContainText('Issued');
   await expect(rows.filter({ hasText: 'Digital Account Opening' })).toContainText('Issued');
 
@@ -195,7 +200,7 @@ test('destructive and one-time actions are guarded: a double click reveals once,
   await tab.goto(page.url());
   await tab.getByLabel('Revoke: Digital Account Opening · Sandbox').click();
   await tab.getByRole('button', { name: 'Revoke Digital Account Opening · Sandbox' }).click();
-  await expect(tab.getByRole('row').filter({ hasText: 'Digital Account Opening' })).toHaveCount(0);
+  await expect(credentialRows(tab).filter({ hasText: 'Digital Account Opening' })).toHaveCount(0);
   await page.getByLabel('Reveal secret: Digital Account Opening · Sandbox').click();
   await rows.filter({ hasText: 'Digital Account Opening' }).getByRole('button', { name: 'Reveal secret', exact: true }).click();
   await expect(page.getByRole('alert')).toBeVisible();
@@ -222,12 +227,12 @@ test('destructive and one-time actions are guarded: a double click reveals once,
   await page.getByLabel('Sandbox', { exact: true }).uncheck();
   await saveScope.click();
   await expect(page.locator('#field-confirm_removal-error')).toContainText('Saving removes Sandbox');
-  await expect(page.getByRole('row').filter({ hasText: 'Sandbox' })).toHaveCount(1);
+  await expect(credentialRows(page).filter({ hasText: 'Sandbox' })).toHaveCount(1);
   await page.getByLabel('Revoke the credentials of what I remove').check();
   await saveScope.click();
   await expect(page.getByRole('status').filter({ hasText: 'API products and environments saved.' })).toBeVisible();
-  await expect(page.getByRole('row').filter({ hasText: 'Sandbox' })).toHaveCount(0);
-  await expect(page.getByRole('row').filter({ hasText: 'Development' })).toHaveCount(1);
+  await expect(credentialRows(page).filter({ hasText: 'Sandbox' })).toHaveCount(0);
+  await expect(credentialRows(page).filter({ hasText: 'Development' })).toHaveCount(1);
 
   // Its one Digital Account Opening credential was revoked, so the product is no longer ticked;
   // ticking it again provisions it in every environment the application uses.
@@ -235,7 +240,7 @@ test('destructive and one-time actions are guarded: a double click reveals once,
   await expect(accountOpening).not.toBeChecked();
   await accountOpening.check();
   await saveScope.click();
-  await expect(page.getByRole('row').filter({ hasText: 'Digital Account Opening' }).filter({ hasText: 'Development' })).toContainText('Issued');
+  await expect(credentialRows(page).filter({ hasText: 'Digital Account Opening' }).filter({ hasText: 'Development' })).toContainText('Issued');
 
   // Deactivating asks first, and says what it does.
   await page.getByText('Deactivate', { exact: true }).click();

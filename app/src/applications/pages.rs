@@ -255,10 +255,6 @@ pub fn ApplicationPage() -> impl IntoView {
     let outcome = RevealOutcome::follow(reveal, roll);
     view! {
         <Title text="Application"/>
-        // Outside the part that is rebuilt whenever the application is read again, so that a new
-        // secret keeps the focus it takes.
-        <RevealedPanel outcome/>
-        <ActionAlert action=revoke/>
         <Transition fallback=|| view! { <p class="muted" role="status">"Loading the application…"</p> }>
             {move || details.get().map(|details| match details {
                 Err(AppError::Unauthenticated) => view! { <SignInRedirect/> }.into_any(),
@@ -277,6 +273,11 @@ pub fn ApplicationPage() -> impl IntoView {
                     <Notice flag="revoked">"Credential revoked: it stopped working at once."</Notice>
                     <Notice flag="deactivated">"Application deactivated: every one of its credentials is refused."</Notice>
                     <Notice flag="restored">"Application restored: its credentials work again."</Notice>
+                    // Under the page's heading. Key actions read the credentials again, not these
+                    // details, so nothing here is rebuilt when a secret arrives and takes the focus;
+                    // the secret itself belongs to the page (`RevealOutcome`) and outlives a rebuild.
+                    <RevealedPanel outcome/>
+                    <ActionAlert action=revoke/>
                     <CredentialCards credentials reveal roll revoke/>
                     <section class="card">
                         <h2>"Details"</h2>
@@ -291,9 +292,10 @@ pub fn ApplicationPage() -> impl IntoView {
                         {app.is_owner.then(|| view! { <EditDetails app=app.clone() action=actions.details/> })}
                     </section>
                     <OwnersCard public_id=app.public_id.clone() owners=app.owners.clone() invitations=app.invitations.clone() can_manage=app.can_manage_owners actions/>
-                    {app.is_owner.then(|| view! { <ApplicationActivity public_id=app.public_id.clone() changes=history_changes/> })}
                     {app.is_owner.then(|| view! { <ScopeCard public_id=app.public_id.clone() products=app.product_choices.clone() environments=app.environment_choices.clone() actions/> })}
                     {app.is_owner.then(|| view! { <LifecycleCard public_id=app.public_id.clone() name=app.name.clone() active=app.status == "active" actions/> })}
+                    // Last: fifty rows of history would push the forms above far down on a phone.
+                    {app.is_owner.then(|| view! { <ApplicationActivity public_id=app.public_id.clone() changes=history_changes/> })}
                 }.into_any(),
             })}
         </Transition>
@@ -320,7 +322,7 @@ fn CredentialCards(
                 }.into_any(),
                 Ok(credentials) => view! {
                     <section class="card">
-                        <h2>"Credentials"</h2>
+                        <h2 id="credentials-heading">"Credentials"</h2>
                         {(!credentials.is_owner).then(|| view! { <p class="muted">"Only the application's owners see its credentials."</p> })}
                         {(credentials.is_owner && !credentials.active).then(|| view! {
                             <p class="muted">"The application is deactivated: gateways refuse these credentials, and their secrets cannot be revealed or rolled until you restore it."</p>
@@ -344,7 +346,7 @@ fn CredentialTable(
 ) -> impl IntoView {
     view! {
         <div class="table-scroll">
-            <table class="stack">
+            <table class="stack" aria-labelledby="credentials-heading">
                 <thead><tr><th scope="col">"Environment"</th><th scope="col">"Product"</th><th scope="col">"State"</th><th scope="col">"Public key"</th><th scope="col">"Use, 30 days"</th><th scope="col">"Actions"</th></tr></thead>
                 <tbody>
                     {cells.into_iter().map(|cell| {

@@ -61,15 +61,24 @@ pub async fn record(db: &impl ConnectionTrait, actor: &Actor, event: Event<'_>) 
     Ok(())
 }
 
-/// Newest-first events matching `filter`, one page of `page_size`, with the actors' names; and
-/// whether there is a next page.
+/// An audit event with the names a person knows its actor and its object by.
+pub struct NamedEvent {
+    pub event: audit_event::Model,
+    pub actor: Option<String>,
+    /// What the object is called now ("Payments Hub", "Payments Hub: Digital Banking · Sandbox"),
+    /// for applications and credentials that still exist.
+    pub object: Option<String>,
+}
+
+/// Newest-first events matching `filter`, one page of `page_size`, with the actors' and objects'
+/// names; and whether there is a next page.
 pub async fn page(
     db: &impl ConnectionTrait,
     filter: sea_orm::Condition,
     page: u64,
     page_size: u64,
-) -> Result<(Vec<(audit_event::Model, Option<String>)>, bool), DbErr> {
-    use crate::backend::entities::user;
+) -> Result<(Vec<NamedEvent>, bool), DbErr> {
+    use crate::backend::entities::{application, credential, user};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
     let mut events = audit_event::Entity::find()
         .filter(filter)
@@ -84,14 +93,49 @@ pub async fn page(
         .filter(user::Column::Id.is_in(events.iter().filter_map(|e| e.actor_user_id)))
         .all(db)
         .await?;
+    let ids_of = |object_type: &str| -> Vec<String> {
+        events
+            .iter()
+            .filter(|e| e.object_type == object_type)
+            .map(|e| e.object_id.clone())
+            .collect()
+    };
+    let credential_ids: Vec<i64> = ids_of("credential").iter().filter_map(|id| id.parse().ok()).collect();
+    let credentials = credential::Entity::find()
+        .filter(credential::Column::Id.is_in(credential_ids))
+        .all(db)
+        .await?;
+    let applications = application::Entity::find()
+        .filter(
+            sea_orm::Condition::any()
+                .add(application::Column::PublicId.is_in(ids_of("application")))
+                .add(application::Column::Id.is_in(credentials.iter().map(|c| c.application_id))),
+        )
+        .all(db)
+        .await?;
+    let object_name = |event: &audit_event::Model| match event.object_type.as_str() {
+        "application" => applications
+            .iter()
+            .find(|a| a.public_id == event.object_id)
+            .map(|a| a.name.clone()),
+        "credential" => credentials
+            .iter()
+            .find(|c| c.id.to_string() == event.object_id)
+            .map(|c| match applications.iter().find(|a| a.id == c.application_id) {
+                Some(app) => format!("{}: {}", app.name, c.name),
+                None => c.name.clone(),
+            }),
+        _ => None,
+    };
     let named = events
         .into_iter()
-        .map(|event| {
-            let name = event
+        .map(|event| NamedEvent {
+            actor: event
                 .actor_user_id
                 .and_then(|id| actors.iter().find(|u| u.id == id))
-                .map(|u| u.full_name.clone());
-            (event, name)
+                .map(|u| u.full_name.clone()),
+            object: object_name(&event),
+            event,
         })
         .collect();
     Ok((named, has_next))

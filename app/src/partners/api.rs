@@ -78,7 +78,10 @@ pub struct ActivityRow {
     pub when: String,
     pub actor: String,
     pub action: String,
+    /// The object's type and id as the log stores them (`credential 42`).
     pub object: String,
+    /// What the object is called, where the portal can still tell.
+    pub object_name: Option<String>,
     pub client_ip: String,
 }
 
@@ -490,19 +493,16 @@ pub async fn cancel_invitation(invitation_id: i64) -> Result<(), AppError> {
 
 /// Audit events as the activity tables show them.
 #[cfg(feature = "ssr")]
-pub fn activity_page(
-    events: Vec<(crate::backend::entities::audit_event::Model, Option<String>)>,
-    page: u64,
-    has_next: bool,
-) -> ActivityPage {
+pub fn activity_page(events: Vec<crate::backend::audit::NamedEvent>, page: u64, has_next: bool) -> ActivityPage {
     let rows = events
         .into_iter()
-        .map(|(event, actor)| ActivityRow {
-            when: event.occurred_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-            actor: actor.unwrap_or_else(|| "—".into()),
-            action: event.action,
-            object: format!("{} {}", event.object_type, event.object_id),
-            client_ip: event.client_ip.unwrap_or_default(),
+        .map(|named| ActivityRow {
+            when: named.event.occurred_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            actor: named.actor.unwrap_or_else(|| "—".into()),
+            action: named.event.action,
+            object: format!("{} {}", named.event.object_type, named.event.object_id),
+            object_name: named.object,
+            client_ip: named.event.client_ip.unwrap_or_default(),
         })
         .collect();
     ActivityPage { rows, page, has_next }

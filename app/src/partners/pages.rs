@@ -561,6 +561,30 @@ fn AcceptWithSignUp(token: String, email: String) -> impl IntoView {
     }
 }
 
+/// An audit action (`credential.rolled`) as a person reads it ("Credential rolled"). The page keeps
+/// the code beside it: it is what the audit log stores and what operators search for.
+pub fn action_label(action: &str) -> String {
+    let (subject, verb) = action.split_once('.').unwrap_or(("", action));
+    let subject = match subject {
+        "partner" => "Company",
+        "member" => "Member",
+        "invitation" => "Invitation",
+        "account" => "Account",
+        "application" => "Application",
+        "credential" => "Credential",
+        "gateway_token" => "Gateway token",
+        "rate_limit" => "Rate limit",
+        "catalogue" => "Catalogue",
+        _ => "",
+    };
+    let verb = verb.replace('_', " ");
+    match (subject.is_empty(), verb.is_empty()) {
+        (true, _) => verb,
+        (false, true) => subject.to_owned(),
+        (false, false) => format!("{subject} {verb}"),
+    }
+}
+
 /// Audit events, newest first: when, who, what, on which object, from where.
 #[component]
 pub fn ActivityTable(rows: Vec<ActivityRow>) -> impl IntoView {
@@ -576,8 +600,11 @@ pub fn ActivityTable(rows: Vec<ActivityRow>) -> impl IntoView {
                         <tr>
                             <td data-label="When">{row.when}</td>
                             <td data-label="Who">{row.actor}</td>
-                            <td data-label="What"><code>{row.action}</code></td>
-                            <td data-label="Object">{row.object}</td>
+                            <td data-label="What">{action_label(&row.action)}<br/><code class="muted small">{row.action}</code></td>
+                            <td data-label="Object">
+                                {row.object_name.map(|name| view! { {name}<br/> })}
+                                <code class="muted small">{row.object}</code>
+                            </td>
                             <td data-label="From">{row.client_ip}</td>
                         </tr>
                     }).collect_view()}
@@ -586,4 +613,19 @@ pub fn ActivityTable(rows: Vec<ActivityRow>) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::action_label;
+
+    #[test]
+    fn audit_actions_read_as_sentences() {
+        assert_eq!(action_label("credential.rolled"), "Credential rolled");
+        assert_eq!(action_label("partner.created"), "Company created");
+        assert_eq!(action_label("gateway_token.revoked"), "Gateway token revoked");
+        assert_eq!(action_label("account.signed_in"), "Account signed in");
+        assert_eq!(action_label("application.scope_changed"), "Application scope changed");
+        assert_eq!(action_label("something_new"), "something new");
+    }
 }

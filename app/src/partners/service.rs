@@ -868,13 +868,13 @@ pub async fn members_of(
 
 pub const ACTIVITY_PAGE_SIZE: u64 = 25;
 
-/// One page of the partner's audit events, newest first, with the actors' names; and whether
-/// there is a next page.
+/// One page of the partner's audit events, newest first, with the actors' and objects' names;
+/// and whether there is a next page.
 pub async fn activity(
     db: &impl ConnectionTrait,
     partner_id: i64,
     page: u64,
-) -> Result<(Vec<(audit_event::Model, Option<String>)>, bool), DbErr> {
+) -> Result<(Vec<audit::NamedEvent>, bool), DbErr> {
     let filter = sea_orm::Condition::all().add(audit_event::Column::PartnerId.eq(partner_id));
     audit::page(db, filter, page, ACTIVITY_PAGE_SIZE).await
 }

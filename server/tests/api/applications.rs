@@ -38,6 +38,17 @@ async fn start(backend: Backend) -> (TestApp, SmtpSink, Browser) {
     (app, smtp, owner)
 }
 
+/// A portal with an operator (Olive) and a developer whose company is set up (Ada).
+async fn start_with_operator(backend: Backend) -> (TestApp, SmtpSink, Browser, Browser) {
+    let smtp = SmtpSink::start().await;
+    let mut config = TestConfig::new(backend, &smtp).await;
+    config.admin_emails = vec!["ops@provider.example".into()];
+    let app = TestApp::spawn(&config).await;
+    let operator = verified_user(&app, &smtp, "Olive", "ops@provider.example").await;
+    let owner = developer(&app, &smtp, "Ada", "ada@acme.example").await;
+    (app, smtp, operator, owner)
+}
+
 async fn registering_provisions_credentials_and_production_waits_for_approval(backend: Backend) {
     let (app, smtp, owner) = start(backend).await;
     let public_id = register(&owner, &["Sandbox", "Development", "Production"]).await;
@@ -260,6 +271,17 @@ async fn a_secret_is_revealed_once_and_stored_only_as_its_hash(backend: Backend)
         "{actions:?}"
     );
     assert!(!activity.to_string().contains(&secret));
+    // Objects are named as people know them, with the stored reference beside the name.
+    let revealed = &activity["rows"][0];
+    assert_eq!(revealed["object_name"], "Payments Hub: Digital Banking · Sandbox");
+    assert_eq!(revealed["object"], format!("credential {id}"));
+    let registered = activity["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["action"] == "application.registered")
+        .unwrap();
+    assert_eq!(registered["object_name"], "Payments Hub");
     let cell: Value = credentials(&owner, &public_id).await.json().await.unwrap();
     assert!(cell.to_string().contains("\"revealed\":true"));
     assert!(!cell.to_string().contains(&secret));
@@ -662,14 +684,9 @@ async fn without_javascript_a_revealed_secret_comes_back_on_a_page_that_is_not_s
 }
 
 async fn operators_approve_or_reject_production_and_owners_are_told(backend: Backend) {
-    let smtp = SmtpSink::start().await;
-    let mut config = TestConfig::new(backend, &smtp).await;
-    config.admin_emails = vec!["ops@provider.example".into()];
-    let app = TestApp::spawn(&config).await;
-    let owner = developer(&app, &smtp, "Ada", "ada@acme.example").await;
+    let (app, smtp, operator, owner) = start_with_operator(backend).await;
     let public_id = register(&owner, &["Production"]).await;
     provisioned(&owner, &public_id).await;
-    let operator = verified_user(&app, &smtp, "Olive", "ops@provider.example").await;
 
     let overview: Value = operator.call("admin_overview", &[]).await.json().await.unwrap();
     let queue = overview["approvals"].as_array().unwrap();
@@ -1547,12 +1564,7 @@ async fn adding_an_environment_provisions_and_removing_one_revokes(backend: Back
 }
 
 async fn owners_add_and_remove_api_products_and_switched_off_ones_stay(backend: Backend) {
-    let smtp = SmtpSink::start().await;
-    let mut config = TestConfig::new(backend, &smtp).await;
-    config.admin_emails = vec!["ops@provider.example".into()];
-    let app = TestApp::spawn(&config).await;
-    let operator = verified_user(&app, &smtp, "Olive", "ops@provider.example").await;
-    let owner = developer(&app, &smtp, "Ada", "ada@acme.example").await;
+    let (app, _smtp, operator, owner) = start_with_operator(backend).await;
     let public_id = register(&owner, &["Sandbox", "UAT"]).await;
     provisioned(&owner, &public_id).await;
     let (products, environments) = catalogue(&owner).await;
@@ -1663,12 +1675,7 @@ async fn owners_add_and_remove_api_products_and_switched_off_ones_stay(backend: 
 }
 
 async fn operators_manage_products_and_environments(backend: Backend) {
-    let smtp = SmtpSink::start().await;
-    let mut config = TestConfig::new(backend, &smtp).await;
-    config.admin_emails = vec!["ops@provider.example".into()];
-    let app = TestApp::spawn(&config).await;
-    let operator = verified_user(&app, &smtp, "Olive", "ops@provider.example").await;
-    let owner = developer(&app, &smtp, "Ada", "ada@acme.example").await;
+    let (app, _smtp, operator, owner) = start_with_operator(backend).await;
 
     let new_environment = [
         ("slug", "preprod"),
