@@ -204,6 +204,7 @@ test('destructive and one-time actions are guarded: a double click reveals once,
   await page.getByLabel('Reveal secret: Digital Account Opening · Sandbox').click();
   await rows.filter({ hasText: 'Digital Account Opening' }).getByRole('button', { name: 'Reveal secret', exact: true }).click();
   await expect(page.getByRole('alert')).toBeVisible();
+  await expect(page.getByRole('alert')).toBeFocused();
   await expect(secret).toHaveValue(revealed);
 
   // Owners edit the details: a refused edit names the field and keeps what was typed.

@@ -141,15 +141,29 @@ pub fn RevealedPanel(outcome: RevealOutcome) -> impl IntoView {
             outcome.unannounced.set(false);
         }
     });
-    let alert = |error: AppError| {
-        let message = error
+    let message = |error: &AppError| {
+        error
             .field_message("password")
             .or_else(|| error.form_message())
-            .unwrap_or_else(|| error.to_string());
-        view! { <p class="form-alert" role="alert">{message}</p> }
+            .unwrap_or_else(|| error.to_string())
     };
+    let alert = move |error: AppError| view! { <p class="form-alert" role="alert">{message(&error)}</p> };
+    // A refusal takes the focus like a form's alert does, so it is read out and scrolled into
+    // view even when the panel that asked is far down a long table.
+    let failure_alert = NodeRef::<leptos::html::P>::new();
+    Effect::new(move |_| {
+        if outcome.failure.with(Option::is_some) {
+            request_animation_frame(move || {
+                if let Some(alert) = failure_alert.get_untracked() {
+                    let _ = alert.focus();
+                }
+            });
+        }
+    });
     view! {
-        {move || outcome.failure.get().map(alert)}
+        {move || outcome.failure.get().map(|error| view! {
+            <p class="form-alert" role="alert" tabindex="-1" node_ref=failure_alert>{message(&error)}</p>
+        })}
         // Without JavaScript a refused reveal or roll (a wrong password) comes back to the page
         // as a flash.
         <FormFlashLoader endpoint="reveal_secret" children=move |flash| flash.error.map(alert)/>
