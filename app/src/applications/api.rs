@@ -699,9 +699,13 @@ pub async fn update_scope(
     Ok(())
 }
 
-/// The application's own history: its events and its credentials' events, newest first. Owners only.
+/// The application's own history: its events and its credentials' events, newest first, fifty a
+/// page (`page` counts from 0). Owners only.
 #[server(endpoint = "application_activity")]
-pub async fn application_activity(public_id: String) -> Result<crate::partners::api::ActivityPage, AppError> {
+pub async fn application_activity(
+    public_id: String,
+    #[server(default)] page: u64,
+) -> Result<crate::partners::api::ActivityPage, AppError> {
     use crate::backend::entities::{audit_event, credential};
     use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
     use ssr::*;
@@ -729,8 +733,9 @@ pub async fn application_activity(public_id: String) -> Result<crate::partners::
                 .add(audit_event::Column::ObjectType.eq("credential"))
                 .add(audit_event::Column::ObjectId.is_in(credential_ids)),
         );
-    let (events, has_next) = crate::backend::audit::page(&state.db, filter, 0, 50)
+    let page = page.min(100_000);
+    let (events, has_next) = crate::backend::audit::page(&state.db, filter, page, 50)
         .await
         .map_err(fail)?;
-    Ok(crate::partners::api::activity_page(events, 0, has_next))
+    Ok(crate::partners::api::activity_page(events, page, has_next))
 }

@@ -720,17 +720,41 @@ fn ApplicationActivity(
     /// Counts the changes made on the page, each of which adds to the history.
     changes: Signal<usize>,
 ) -> impl IntoView {
+    // Older pages are `?activity=2`, `?activity=3`…; the first has no parameter, so no value
+    // here is ever `1`, which the portal's redirects read as a status flag (`with_flag`).
+    let query = leptos_router::hooks::use_query_map();
+    let page = Memo::new(move |_| {
+        let number = query
+            .read()
+            .get("activity")
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(1);
+        number.max(1) - 1
+    });
     let activity = Resource::new(
-        move || (public_id.clone(), changes.get()),
-        |(public_id, _)| application_activity(public_id),
+        move || (public_id.clone(), page.get(), changes.get()),
+        |(public_id, page, _)| application_activity(public_id, page),
     );
+    let link = |page: u64| {
+        if page == 0 {
+            "?#activity".to_owned()
+        } else {
+            format!("?activity={}#activity", page + 1)
+        }
+    };
     view! {
-        <section class="card">
-            <h2>"Activity"</h2>
+        <section class="card" id="activity" aria-labelledby="activity-heading">
+            <h2 id="activity-heading">"Activity"</h2>
             <Transition fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
                 {move || activity.get().map(|activity| match activity {
                     Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
-                    Ok(activity) => view! { <crate::partners::pages::ActivityTable rows=activity.rows/> }.into_any(),
+                    Ok(activity) => view! {
+                        <crate::partners::pages::ActivityTable rows=activity.rows/>
+                        <nav class="pager" aria-label="Activity pages">
+                            {(activity.page > 0).then(|| view! { <a href=link(activity.page - 1)>"Newer"</a> })}
+                            {activity.has_next.then(|| view! { <a href=link(activity.page + 1)>"Older"</a> })}
+                        </nav>
+                    }.into_any(),
                 })}
             </Transition>
         </section>

@@ -13,6 +13,7 @@ on_both_databases!(
     registering_provisions_credentials_and_production_waits_for_approval,
     registration_enforces_every_rule,
     a_secret_is_revealed_once_and_stored_only_as_its_hash,
+    the_application_history_comes_fifty_events_a_page,
     revealing_needs_a_recent_password,
     rolling_keeps_the_old_secret_for_the_chosen_grace_period,
     revoking_stops_a_credential,
@@ -285,6 +286,46 @@ async fn a_secret_is_revealed_once_and_stored_only_as_its_hash(backend: Backend)
     let cell: Value = credentials(&owner, &public_id).await.json().await.unwrap();
     assert!(cell.to_string().contains("\"revealed\":true"));
     assert!(!cell.to_string().contains(&secret));
+    app.stop().await;
+}
+
+async fn the_application_history_comes_fifty_events_a_page(backend: Backend) {
+    let (app, _smtp, owner) = start(backend).await;
+    let public_id = register(&owner, &["Sandbox"]).await;
+    let id = credential_id(&provisioned(&owner, &public_id).await, "Sandbox", "Digital Banking");
+    for n in 0..50 {
+        let name = format!("Key {n}");
+        let renamed = owner
+            .call(
+                "describe_credential",
+                &[("credential_id", &id), ("name", &name), ("description", "")],
+            )
+            .await;
+        assert_eq!(renamed.status(), 200);
+    }
+    let page = async |number: &str| -> Value {
+        owner
+            .call("application_activity", &[("public_id", &public_id), ("page", number)])
+            .await
+            .json()
+            .await
+            .unwrap()
+    };
+    let (newest, older) = (page("0").await, page("1").await);
+    assert_eq!(newest["rows"].as_array().unwrap().len(), 50);
+    assert_eq!(newest["has_next"], true);
+    assert_eq!(newest["rows"][0]["action"], "credential.renamed");
+    let rest = older["rows"].as_array().unwrap();
+    assert!(!rest.is_empty() && older["has_next"] == false, "{older}");
+    assert!(rest.iter().any(|r| r["action"] == "application.registered"));
+    // The page links to the older events.
+    let html = owner.page(&format!("/apis/{public_id}")).await;
+    assert!(
+        html.contains(r#"href="?activity=2#activity""#),
+        "a link to the older page"
+    );
+    let second = owner.page(&format!("/apis/{public_id}?activity=2")).await;
+    assert!(second.contains("application.registered") && second.contains(r#"href="?#activity""#));
     app.stop().await;
 }
 
