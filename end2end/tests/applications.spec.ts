@@ -14,12 +14,12 @@ async function completeProfileAndCompany(page: Page, company: string) {
   }
 }
 
-/** Fills the registration form with both products and the given environments. */
 /** The rows of an application page's credential matrix (the activity table names credentials too). */
 function credentialRows(page: Page) {
   return page.getByRole('table', { name: 'Credentials' }).getByRole('row');
 }
 
+/** Fills the registration form with both products and the given environments. */
 async function fillRegistration(page: Page, name: string, description: string, redirectUrl: string, environments: string[]) {
   await page.getByLabel('Application name').fill(name);
   await page.getByLabel('Application type').selectOption('web');

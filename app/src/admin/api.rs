@@ -330,7 +330,11 @@ pub const AUDIT_KINDS: [(&str, &str, &[&str]); 6] = [
         &["partner.", "member.", "invitation."],
     ),
     ("applications", "Applications", &["application."]),
-    ("credentials", "Credentials", &["credential."]),
+    (
+        "credentials",
+        "Credentials and OAuth clients",
+        &["credential.", "oauth_client."],
+    ),
     (
         "gateways",
         "Gateway tokens and rate limits",
@@ -363,15 +367,19 @@ pub async fn audit_log(
         filter = filter.add(any_prefix);
     }
     if !partner.is_empty() {
+        // Partners are stored by their domain in lower-case punycode; a hand-written address may
+        // use either form.
+        let domain = crate::accounts::email::canonical_domain(partner.trim()).unwrap_or_default();
         let found = partner_entity::Entity::find()
-            .filter(partner_entity::Column::Domain.eq(partner.trim().to_lowercase()))
+            .filter(partner_entity::Column::Domain.eq(domain))
             .one(&state.db)
             .await
             .map_err(fail)?;
         // A domain with no company has no events; it is not an error worth a message.
         filter = filter.add(audit_event::Column::PartnerId.eq(found.map_or(-1, |p| p.id)));
     }
-    let (events, has_next) = crate::backend::audit::page(&state.db, filter, page, 50)
+    let naming = crate::backend::audit::Naming::Credentials;
+    let (events, has_next) = crate::backend::audit::page(&state.db, filter, page, 50, naming)
         .await
         .map_err(fail)?;
     Ok(crate::partners::api::activity_page(events, page, has_next))

@@ -127,6 +127,9 @@ fn AuditLogCard(partners: Vec<PartnerOverview>) -> impl IntoView {
         move || filter.get(),
         |(page, partner, kind)| audit_log(page, partner, kind),
     );
+    // The options' `selected` attributes serve the first render, with or without JavaScript; the
+    // selects' values follow the address afterwards, when a link (a partner's "Audit log", "Show
+    // everything") changes the filter without a new page.
     let (chosen_partner, chosen_kind) = (filter.get_untracked().1, filter.get_untracked().2);
     // Pager links keep the filters.
     let page_link = move |page: u64| {
@@ -146,7 +149,7 @@ fn AuditLogCard(partners: Vec<PartnerOverview>) -> impl IntoView {
             <form method="get" action="/admin#audit-log" class="filters" aria-label="Filter the audit log">
                 <div class="field">
                     <label for="log-partner">"Company"</label>
-                    <select id="log-partner" name="log_partner">
+                    <select id="log-partner" name="log_partner" prop:value=move || filter.get().1>
                         <option value="" selected=chosen_partner.is_empty()>"Every company and the operators"</option>
                         {partners.into_iter().map(|p| {
                             let selected = p.domain == chosen_partner;
@@ -156,7 +159,7 @@ fn AuditLogCard(partners: Vec<PartnerOverview>) -> impl IntoView {
                 </div>
                 <div class="field">
                     <label for="log-kind">"Events"</label>
-                    <select id="log-kind" name="log_kind">
+                    <select id="log-kind" name="log_kind" prop:value=move || filter.get().2>
                         <option value="" selected=chosen_kind.is_empty()>"Every kind"</option>
                         {AUDIT_KINDS.iter().map(|(value, label, _)| view! {
                             <option value=*value selected=chosen_kind == *value>{*label}</option>
@@ -199,7 +202,7 @@ fn GatewayTokensCard(
             <h2 id="gateway-tokens-heading">"Gateway tokens"</h2>
             <p class="muted">
                 "Each gateway sends its token as "<code>"X-Portico-Gateway-Token"</code>" and verifies credentials of its environment only. "
-                "See "<a href="/docs">"Docs"</a>" for the nginx set-up."
+                "See "<a href="/docs#nginx">"the nginx set-up in Docs"</a>"."
             </p>
             <ActionAlert action=create/>
             <ActionAlert action=revoke/>

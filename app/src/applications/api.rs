@@ -409,8 +409,17 @@ pub async fn application_details(public_id: String) -> Result<AppDetails, AppErr
         Vec::new()
     };
     let (product_choices, environment_choices) = if is_owner {
-        let credentials = service::credentials_of(&state.db, &[app.id]).await.map_err(fail)?;
         let (products, environments) = service::catalogue(&state.db).await.map_err(fail)?;
+        // What the application uses, as `set_scope` counts it: credentials in products and
+        // environments that are switched on.
+        let credentials: Vec<_> = service::credentials_of(&state.db, &[app.id])
+            .await
+            .map_err(fail)?
+            .into_iter()
+            .filter(|c| {
+                products.iter().any(|p| p.id == c.product_id) && environments.iter().any(|e| e.id == c.environment_id)
+            })
+            .collect();
         (
             products
                 .iter()
@@ -706,7 +715,8 @@ pub async fn application_activity(
     public_id: String,
     #[server(default)] page: u64,
 ) -> Result<crate::partners::api::ActivityPage, AppError> {
-    use crate::backend::entities::{audit_event, credential};
+    use crate::backend::audit::Naming;
+    use crate::backend::entities::{audit_event, credential, oauth_client};
     use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter};
     use ssr::*;
     let (state, _, user) = signed_in().await?;
@@ -716,6 +726,14 @@ pub async fn application_activity(
     let fail = |e| internal("activity lookup failed", e);
     let credential_ids: Vec<String> = credential::Entity::find()
         .filter(credential::Column::ApplicationId.eq(app.id))
+        .all(&state.db)
+        .await
+        .map_err(fail)?
+        .into_iter()
+        .map(|c| c.id.to_string())
+        .collect();
+    let client_ids: Vec<String> = oauth_client::Entity::find()
+        .filter(oauth_client::Column::ApplicationId.eq(app.id))
         .all(&state.db)
         .await
         .map_err(fail)?
@@ -732,9 +750,14 @@ pub async fn application_activity(
             Condition::all()
                 .add(audit_event::Column::ObjectType.eq("credential"))
                 .add(audit_event::Column::ObjectId.is_in(credential_ids)),
+        )
+        .add(
+            Condition::all()
+                .add(audit_event::Column::ObjectType.eq("oauth_client"))
+                .add(audit_event::Column::ObjectId.is_in(client_ids)),
         );
     let page = page.min(100_000);
-    let (events, has_next) = crate::backend::audit::page(&state.db, filter, page, 50)
+    let (events, has_next) = crate::backend::audit::page(&state.db, filter, page, 50, Naming::Credentials)
         .await
         .map_err(fail)?;
     Ok(crate::partners::api::activity_page(events, page, has_next))

@@ -236,8 +236,10 @@ pub fn ApplicationPage() -> impl IntoView {
     let key_actions = Signal::derive(move || reveal.version().get() + roll.version().get() + revoke.version().get());
     // Each part of the page is read again only when something it shows may have changed, and is
     // rebuilt only then, so that a form being filled in elsewhere on the page stays as it is.
+    // Revoking can leave a product or an environment without credentials, which the scope form's
+    // ticks show, so the details are read again after it too.
     let details = Resource::new(
-        move || (public_id(), actions.succeeded.get()),
+        move || (public_id(), actions.succeeded.get() + revoke.version().get()),
         |(id, _)| application_details(id),
     );
     // The credentials also every two seconds while provisioning runs.
@@ -273,9 +275,10 @@ pub fn ApplicationPage() -> impl IntoView {
                     <Notice flag="revoked">"Credential revoked: it stopped working at once."</Notice>
                     <Notice flag="deactivated">"Application deactivated: every one of its credentials is refused."</Notice>
                     <Notice flag="restored">"Application restored: its credentials work again."</Notice>
-                    // Under the page's heading. Key actions read the credentials again, not these
-                    // details, so nothing here is rebuilt when a secret arrives and takes the focus;
-                    // the secret itself belongs to the page (`RevealOutcome`) and outlives a rebuild.
+                    // Under the page's heading. Reveals and rolls read the credentials again, not
+                    // these details, so nothing here is rebuilt when a secret arrives and takes the
+                    // focus; the secret itself belongs to the page (`RevealOutcome`) and outlives a
+                    // rebuild.
                     <RevealedPanel outcome/>
                     <ActionAlert action=revoke/>
                     <CredentialCards credentials reveal roll revoke/>
@@ -395,7 +398,7 @@ fn OAuthClientsCard(
             <h2 id="oauth-clients-heading">"OAuth clients"</h2>
             <p class="muted">
                 "Exchange a client ID and secret for a one-hour bearer token at "<code>"/oauth/token"</code>
-                " (client credentials grant). See "<A href="/docs">"Docs"</A>"."
+                " (client credentials grant). See "<a href="/docs#client-credentials">"OAuth client credentials in Docs"</a>"."
             </p>
             <div class="table-scroll">
                 <table class="stack">

@@ -851,17 +851,19 @@ pub async fn set_scope(
             .collect();
         return Err(ApplicationError::RemovalNotConfirmed(names));
     }
-    // A product or environment is new to the application when none of its live credentials has
-    // it; the new one is then provisioned against every wanted one of the other kind.
+    // A product or environment is new to the application when none of its live credentials in
+    // the offered catalogue has it (the owner's form shows it unticked); the new one is then
+    // provisioned against every wanted one of the other kind.
+    let in_use: Vec<&credential::Model> = live.iter().filter(|c| offered(c)).collect();
     let added_products: Vec<&product::Model> = wanted_products
         .iter()
         .copied()
-        .filter(|p| !live.iter().any(|c| c.product_id == p.id))
+        .filter(|p| !in_use.iter().any(|c| c.product_id == p.id))
         .collect();
     let added_environments: Vec<&environment::Model> = wanted_environments
         .iter()
         .copied()
-        .filter(|e| !live.iter().any(|c| c.environment_id == e.id))
+        .filter(|e| !in_use.iter().any(|c| c.environment_id == e.id))
         .collect();
     if removed.is_empty() && added_products.is_empty() && added_environments.is_empty() {
         return Ok(());

@@ -61,6 +61,16 @@ pub async fn record(db: &impl ConnectionTrait, actor: &Actor, event: Event<'_>) 
     Ok(())
 }
 
+/// How much an audit page may say about the objects of its events.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Naming {
+    /// Credentials by their application and their own name: for owners and operators.
+    Credentials,
+    /// Credentials by their application only: a credential's name is one of its fields, which
+    /// members who are not owners (partner admins included) never see.
+    ApplicationsOnly,
+}
+
 /// An audit event with the names a person knows its actor and its object by.
 pub struct NamedEvent {
     pub event: audit_event::Model,
@@ -77,6 +87,7 @@ pub async fn page(
     filter: sea_orm::Condition,
     page: u64,
     page_size: u64,
+    naming: Naming,
 ) -> Result<(Vec<NamedEvent>, bool), DbErr> {
     use crate::backend::entities::{application, credential, user};
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -121,9 +132,13 @@ pub async fn page(
         "credential" => credentials
             .iter()
             .find(|c| c.id.to_string() == event.object_id)
-            .map(|c| match applications.iter().find(|a| a.id == c.application_id) {
-                Some(app) => format!("{}: {}", app.name, c.name),
-                None => c.name.clone(),
+            .and_then(|c| {
+                let app = applications.iter().find(|a| a.id == c.application_id);
+                match (naming, app) {
+                    (Naming::Credentials, Some(app)) => Some(format!("{}: {}", app.name, c.name)),
+                    (Naming::Credentials, None) => Some(c.name.clone()),
+                    (Naming::ApplicationsOnly, app) => app.map(|app| app.name.clone()),
+                }
             }),
         _ => None,
     };

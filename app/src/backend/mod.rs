@@ -162,9 +162,9 @@ pub mod request {
 
     /// The form flashes this request has taken from the session, by endpoint. Leptos may build a
     /// part of a page more than once while rendering it on the server (a `Transition`'s content,
-    /// once its data has arrived), and every build asks for its forms' flashes: the first request
-    /// takes a flash out of the session, and the later ones must get the same flash rather than
-    /// nothing. Shared futures, as in [`RequestUser`], so that overlapping takes read once.
+    /// once its data has arrived), and every build asks for its forms' flashes: the first take in a
+    /// request removes a flash from the session, and the later ones must get the same flash rather
+    /// than nothing. Shared futures, as in [`RequestUser`], so that overlapping takes read once.
     #[derive(Clone, Default)]
     pub struct RequestFlash(Arc<Mutex<std::collections::HashMap<String, FlashTake>>>);
 

@@ -572,6 +572,7 @@ pub fn action_label(action: &str) -> String {
         "account" => "Account",
         "application" => "Application",
         "credential" => "Credential",
+        "oauth_client" => "OAuth client",
         "gateway_token" => "Gateway token",
         "rate_limit" => "Rate limit",
         "catalogue" => "Catalogue",
@@ -624,6 +625,7 @@ mod tests {
         assert_eq!(action_label("credential.rolled"), "Credential rolled");
         assert_eq!(action_label("partner.created"), "Company created");
         assert_eq!(action_label("gateway_token.revoked"), "Gateway token revoked");
+        assert_eq!(action_label("oauth_client.rolled"), "OAuth client rolled");
         assert_eq!(action_label("account.signed_in"), "Account signed in");
         assert_eq!(action_label("application.scope_changed"), "Application scope changed");
         assert_eq!(action_label("something_new"), "something new");

@@ -876,5 +876,5 @@ pub async fn activity(
     page: u64,
 ) -> Result<(Vec<audit::NamedEvent>, bool), DbErr> {
     let filter = sea_orm::Condition::all().add(audit_event::Column::PartnerId.eq(partner_id));
-    audit::page(db, filter, page, ACTIVITY_PAGE_SIZE).await
+    audit::page(db, filter, page, ACTIVITY_PAGE_SIZE, audit::Naming::ApplicationsOnly).await
 }

@@ -519,6 +519,22 @@ async fn only_owners_reach_credentials(backend: Backend) {
         let list = browser.call("my_apis", &[]).await.text().await.unwrap();
         assert!(list.contains("Payments Hub") && !list.contains("pk_"), "{who}");
     }
+    // The partner admin's history names the application of a credential event, not the
+    // credential (its name is one of its fields).
+    let history: Value = admin
+        .call("company_activity", &[("page", "0")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let issued = history["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["action"] == "credential.issued")
+        .unwrap_or_else(|| panic!("{history}"));
+    assert_eq!(issued["object_name"], "Payments Hub");
+    assert!(!history.to_string().contains("Digital Banking ·"), "{history}");
     assert_eq!(details(&outsider, &public_id).await.status(), 404);
     assert_eq!(credentials(&outsider, &public_id).await.status(), 404);
     for (who, browser) in [
@@ -1130,7 +1146,9 @@ async fn owners_who_are_not_admins_resend_and_cancel_their_co_owner_invitations(
     let invitation_id = listed[0]["id"].to_string();
     let by_id = [("invitation_id", invitation_id.as_str())];
 
-    // Other members cannot touch it; its owner can, and a resend voids the old link.
+    // Other members cannot touch it, even those who own another application; its owner can, and
+    // a resend voids the old link.
+    crate::support::portal::register_as(&mel, "Ledger Sync", "web", "authorization_code", &["Sandbox"]).await;
     assert_eq!(mel.call("resend_invitation", &by_id).await.status(), 404);
     assert_eq!(mel.call("cancel_invitation", &by_id).await.status(), 404);
     let resent = cy.call("resend_invitation", &by_id).await;
@@ -1712,6 +1730,52 @@ async fn owners_add_and_remove_api_products_and_switched_off_ones_stay(backend: 
         2,
         "a save that changes nothing records nothing"
     );
+
+    // With the product back on and UAT switched off, removing the product revokes it in Sandbox
+    // only; the form then shows it unticked, and ticking it provisions Sandbox again.
+    let switch_on = [
+        ("id", opening.as_str()),
+        ("slug", "digital-account-opening"),
+        ("name", "Digital Account Opening"),
+        ("enabled", "on"),
+    ];
+    assert_eq!(operator.call("save_product", &switch_on).await.status(), 200);
+    let uat_off = [("id", uat.as_str()), ("slug", "uat"), ("name", "UAT")];
+    assert_eq!(operator.call("save_environment", &uat_off).await.status(), 200);
+    let sandbox_only = async |products: &[&str]| {
+        let mut fields = vec![
+            ("public_id", public_id.as_str()),
+            ("environments[]", sandbox.as_str()),
+            ("confirm_removal", "yes"),
+        ];
+        fields.extend(products.iter().map(|id| ("products[]", *id)));
+        owner.call("update_scope", &fields).await.status()
+    };
+    assert_eq!(sandbox_only(&[&banking]).await, 200);
+    assert_eq!(
+        revoked().await,
+        3,
+        "Digital Account Opening in Sandbox; UAT is left alone"
+    );
+    let ticked = async || -> Vec<String> {
+        let view: Value = details(&owner, &public_id).await.json().await.unwrap();
+        view["product_choices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|choice| choice[1] == true)
+            .map(|choice| choice[0]["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ticked().await, ["Digital Banking"]);
+    assert_eq!(sandbox_only(&[&banking, &opening]).await, 200);
+    assert_eq!(ticked().await, ["Digital Account Opening", "Digital Banking"]);
+    let sandbox_cells: Vec<(String, String)> = cells()
+        .await
+        .into_iter()
+        .filter(|(_, environment)| environment == "Sandbox")
+        .collect();
+    assert_eq!(sandbox_cells.len(), 2, "{sandbox_cells:?}");
     app.stop().await;
 }
 

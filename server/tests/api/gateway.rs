@@ -629,6 +629,23 @@ async fn service_applications_get_oauth_clients_and_bearer_tokens(backend: Backe
     let production = gateway_token(&f.operator, "Production").await;
     let application = service_application(&f.owner).await;
     let (row_id, client_id, secret) = oauth_client(&f.owner, &application).await;
+    // The reveal is in the application's history, and in the operators' credential events.
+    let history: Value = f
+        .owner
+        .call("application_activity", &[("public_id", application.as_str())])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(history["rows"][0]["action"], "oauth_client.revealed", "{history}");
+    let log: Value = f
+        .operator
+        .call("audit_log", &[("kind", "credentials")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(log["rows"][0]["action"], "oauth_client.revealed", "{log}");
     assert_eq!(
         f.owner
             .call(
