@@ -166,6 +166,18 @@ test('destructive and one-time actions are guarded: a double click reveals once,
   await expect(rows.filter({ hasText: 'Digital Banking' })).toContainText('Issued');
   await expect(rows.filter({ hasText: 'Digital Account Opening' })).toContainText('Issued');
 
+  // On a phone the application page, the key list and the docs scroll down, never sideways.
+  const application = page.url();
+  await page.setViewportSize({ width: 360, height: 740 });
+  for (const path of [application, '/keys', '/docs', '/apis']) {
+    await page.goto(path);
+    await page.waitForLoadState('networkidle');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow, path).toBeLessThanOrEqual(0);
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto(application);
+
   // Something half typed elsewhere on the page survives a key action, which reads only the
   // credentials again.
   await page.getByLabel('Co-owner email').fill(`half-typed@${domain}`);
