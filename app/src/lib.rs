@@ -16,7 +16,7 @@ pub mod partners;
 pub mod ui;
 
 use accounts::pages::*;
-use admin::pages::AdminPage;
+use admin::pages::{AdminPage, AdminPartnerPage};
 use applications::pages::{ApplicationPage, MyApisPage, RegisterApplicationPage};
 use credentials::pages::ApiKeysPage;
 use docs::pages::DocsPage;
@@ -96,6 +96,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/apis/:id") view=ApplicationPage ssr=ssr.clone()/>
                     <Route path=path!("/keys") view=ApiKeysPage ssr=ssr.clone()/>
                     <Route path=path!("/admin") view=AdminPage ssr=ssr.clone()/>
+                    <Route path=path!("/admin/partners/:domain") view=AdminPartnerPage ssr=ssr.clone()/>
                 </Routes>
             </ui::Layout>
         </Router>

@@ -117,6 +117,11 @@ test('an owner registers an application, reveals a sandbox secret once, and an o
   await expect(auditLog.getByRole('row').filter({ hasText: 'credential.approved' })).toHaveCount(1);
   await expect(auditLog.getByText('partner.created')).toHaveCount(0);
   await expect(auditLog.getByRole('link', { name: 'Show everything' })).toBeVisible();
+  // The operator opens the company: its members and applications, no credentials.
+  await operator.getByRole('link', { name: 'Analytical Engines', exact: true }).click();
+  await expect(operator.getByRole('heading', { name: 'Analytical Engines' })).toBeVisible();
+  await expect(operator.getByRole('row').filter({ hasText: 'Payments Hub' })).toContainText('Ada Lovelace');
+  await expect(operator.getByText('pk_')).toHaveCount(0);
   await page.reload();
   await expect(rows.filter({ hasText: 'Production' }).filter({ hasText: 'Digital Banking' })).toContainText('Issued');
   await expect(page.getByText('pk_production_')).toBeVisible();

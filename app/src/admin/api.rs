@@ -24,6 +24,16 @@ pub struct PartnerOverview {
     pub applications: Vec<String>,
 }
 
+/// One partner as operators see it: the company page, every member (pending ones too) and every
+/// application with its environments' states. Never a credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerView {
+    pub details: crate::partners::api::CompanyDetails,
+    pub created_on: String,
+    pub members: Vec<crate::partners::api::MemberRow>,
+    pub applications: Vec<crate::applications::api::AppSummary>,
+}
+
 /// An environment or a product, as operators edit it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CatalogueItem {
@@ -318,6 +328,41 @@ pub async fn decide_approval(
         })?;
     leptos_axum::redirect("/admin?decided=1");
     Ok(())
+}
+
+/// One partner, by its domain, for operators; "not found" for anyone else and for a domain with
+/// no company.
+#[server(endpoint = "partner_detail")]
+pub async fn partner_detail(domain: String) -> Result<PartnerView, AppError> {
+    use crate::backend::entities::partner;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let (state, operator_user) = operator().await?;
+    let fail = |e| crate::backend::internal("partner lookup failed", e);
+    let domain = crate::accounts::email::canonical_domain(domain.trim()).map_err(|_| AppError::NotFound)?;
+    let found = partner::Entity::find()
+        .filter(partner::Column::Domain.eq(domain))
+        .one(&state.db)
+        .await
+        .map_err(fail)?
+        .ok_or(AppError::NotFound)?;
+    let members = crate::partners::service::members_of(&state.db, found.id)
+        .await
+        .map_err(fail)?
+        .iter()
+        .map(|member| crate::partners::api::ssr::member_row(member, operator_user.id))
+        .collect();
+    let listed = crate::applications::service::application_list_of_partner(&state.db, found.id)
+        .await
+        .map_err(fail)?;
+    let applications = crate::applications::api::ssr::summaries(&state.db, listed)
+        .await
+        .map_err(fail)?;
+    Ok(PartnerView {
+        created_on: found.created_at.format("%Y-%m-%d").to_string(),
+        details: found.into(),
+        members,
+        applications,
+    })
 }
 
 /// The kinds of event the operators' audit log can be narrowed to: the query value, its label,

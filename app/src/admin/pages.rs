@@ -91,7 +91,7 @@ pub fn AdminPage() -> impl IntoView {
                                     {overview.partners.into_iter().map(|p| view! {
                                         <tr>
                                             <td data-label="Company">
-                                                {p.name.clone()}<br/>
+                                                <a href=format!("/admin/partners/{}", encode_query_value(&p.domain))>{p.name.clone()}</a><br/>
                                                 <a class="small" href=format!("/admin?log_partner={}#audit-log", encode_query_value(&p.domain)) aria-label=format!("Audit log of {}", p.name)>"Audit log"</a>
                                             </td>
                                             <td data-label="Domain">{p.domain}</td>
@@ -104,6 +104,78 @@ pub fn AdminPage() -> impl IntoView {
                         </div>
                     </section>
                 }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+/// One partner for operators: who they are, who belongs to them, what they have registered, and
+/// a way into their audit log. Reached from the Admin page's partner list.
+#[component]
+pub fn AdminPartnerPage() -> impl IntoView {
+    let params = leptos_router::hooks::use_params_map();
+    let partner = Resource::new(move || params.read().get("domain").unwrap_or_default(), partner_detail);
+    view! {
+        <Title text="Partner"/>
+        <Transition fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
+            {move || partner.get().map(|partner| match partner {
+                Err(AppError::Unauthenticated) => view! { <SignInRedirect/> }.into_any(),
+                Err(AppError::NotFound) => view! {
+                    <h1>"Partner not found"</h1>
+                    <p>"There is no company with this domain, or nothing here for your account. "<a href="/admin">"Back to Admin"</a></p>
+                }.into_any(),
+                Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
+                Ok(partner) => {
+                    let PartnerView { details, created_on, members, applications } = partner;
+                    let row = |label: &'static str, value: String| (!value.is_empty()).then(|| view! { <dt>{label}</dt><dd>{value}</dd> });
+                    let audit_link = format!("/admin?log_partner={}#audit-log", encode_query_value(&details.domain));
+                    view! {
+                        <Title text=details.name.clone()/>
+                        <div class="page-heading">
+                            <h1>{details.name.clone()}</h1>
+                            <a href="/admin">"Admin"</a>
+                        </div>
+                        <section class="card">
+                            <h2>"Company"</h2>
+                            <dl class="details">
+                                <dt>"Domain"</dt><dd>{details.domain.clone()}</dd>
+                                <dt>"On Portico since"</dt><dd>{created_on}</dd>
+                                {row("Website", details.website)}
+                                {row("Address", details.address)}
+                                {row("Country", details.country)}
+                                {row("Phone", details.phone)}
+                                {row("About", details.description)}
+                            </dl>
+                            <p><a href=audit_link>"Their audit log"</a></p>
+                        </section>
+                        <section class="card">
+                            <h2>"Members"</h2>
+                            <div class="table-scroll">
+                                <table class="stack">
+                                    <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Joined"</th></tr></thead>
+                                    <tbody>
+                                        {members.into_iter().map(|m| view! {
+                                            <tr>
+                                                <td data-label="Name">{m.name}</td>
+                                                <td data-label="Email">{m.email}</td>
+                                                <td data-label="Role">{if m.is_admin { "Admin" } else { "Member" }}</td>
+                                                <td data-label="Joined">{m.joined_on.unwrap_or_else(|| "Waiting for approval".to_owned())}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        </section>
+                        <section class="card">
+                            <h2>"Applications"</h2>
+                            {if applications.is_empty() {
+                                view! { <p class="muted">"No applications yet."</p> }.into_any()
+                            } else {
+                                view! { <crate::applications::pages::ApplicationTable apps=applications linked=false/> }.into_any()
+                            }}
+                        </section>
+                    }.into_any()
+                }
             })}
         </Transition>
     }

@@ -148,7 +148,7 @@ pub struct AppCredentials {
 }
 
 #[cfg(feature = "ssr")]
-mod ssr {
+pub mod ssr {
     pub use crate::applications::service::{self, ApplicationError};
     pub use crate::backend::internal;
     pub use crate::backend::request::{actor, signed_in};
@@ -201,6 +201,45 @@ mod ssr {
             .await
             .map_err(application_error)?;
         Ok((state, user, membership, app))
+    }
+
+    /// Applications as the lists show them: each environment once, at the state of its least
+    /// advanced credential.
+    pub async fn summaries(
+        db: &impl sea_orm::ConnectionTrait,
+        apps: Vec<service::ListedApplication>,
+    ) -> Result<Vec<super::AppSummary>, sea_orm::DbErr> {
+        use super::{AppSummary, EnvironmentState};
+        let ids: Vec<i64> = apps.iter().map(|a| a.id).collect();
+        let states = service::environment_states_of(db, &ids).await?;
+        Ok(apps
+            .into_iter()
+            .map(|app| {
+                let mut environments: Vec<EnvironmentState> = Vec::new();
+                // Rows come in display order, so one environment's states are side by side.
+                for (_, _, environment, state) in states.iter().filter(|(application, ..)| *application == app.id) {
+                    match environments.last_mut() {
+                        Some(shown) if shown.environment == *environment => {
+                            if progress(state) < progress(&shown.state) {
+                                shown.state = state.clone();
+                            }
+                        }
+                        _ => environments.push(EnvironmentState {
+                            environment: environment.clone(),
+                            state: state.clone(),
+                        }),
+                    }
+                }
+                AppSummary {
+                    owners: app.owners,
+                    public_id: app.public_id,
+                    name: app.name,
+                    app_type: app.app_type,
+                    status: app.status,
+                    environments,
+                }
+            })
+            .collect())
     }
 
     pub fn ownership_error(error: service::OwnershipError) -> AppError {
@@ -348,36 +387,7 @@ pub async fn my_apis() -> Result<ApplicationList, AppError> {
         });
     }
     let blocker = account_blocker(&state, &user);
-    let ids: Vec<i64> = apps.iter().map(|a| a.id).collect();
-    let states = service::environment_states_of(&state.db, &ids).await.map_err(fail)?;
-    let summaries = apps
-        .into_iter()
-        .map(|app| {
-            let mut environments: Vec<EnvironmentState> = Vec::new();
-            // Rows come in display order, so one environment's states are side by side.
-            for (_, _, environment, state) in states.iter().filter(|(application, ..)| *application == app.id) {
-                match environments.last_mut() {
-                    Some(shown) if shown.environment == *environment => {
-                        if progress(state) < progress(&shown.state) {
-                            shown.state = state.clone();
-                        }
-                    }
-                    _ => environments.push(EnvironmentState {
-                        environment: environment.clone(),
-                        state: state.clone(),
-                    }),
-                }
-            }
-            AppSummary {
-                owners: app.owners,
-                public_id: app.public_id,
-                name: app.name,
-                app_type: app.app_type,
-                status: app.status,
-                environments,
-            }
-        })
-        .collect();
+    let summaries = ssr::summaries(&state.db, apps).await.map_err(fail)?;
     Ok(ApplicationList {
         apps: summaries,
         blocker,

@@ -59,35 +59,49 @@ pub fn MyApisPage() -> impl IntoView {
                         view! { <section class="card"><p>"Your company has no applications yet. Register one to receive API credentials."</p></section> }.into_any()
                     } else {
                         view! {
-                            <section class="card">
-                                <div class="table-scroll">
-                                    <table class="stack">
-                                        <thead><tr><th scope="col">"Application"</th><th scope="col">"Type"</th><th scope="col">"Environments"</th><th scope="col">"Owners"</th><th scope="col">"Status"</th></tr></thead>
-                                        <tbody>
-                                            {apis.apps.into_iter().map(|app| view! {
-                                                <tr>
-                                                    <td data-label="Application"><a href=format!("/apis/{}", app.public_id)>{app.name.clone()}</a></td>
-                                                    <td data-label="Type">{type_label(&app.app_type)}</td>
-                                                    <td data-label="Environments">
-                                                        <ul class="chips">
-                                                            {app.environments.into_iter().map(|env| view! {
-                                                                <li class=format!("chip state-{}", env.state)>{format!("{}: {}", env.environment, state_label(&env.state))}</li>
-                                                            }).collect_view()}
-                                                        </ul>
-                                                    </td>
-                                                    <td data-label="Owners">{app.owners.join(", ")}</td>
-                                                    <td data-label="Status">{if app.status == "active" { "Active" } else { "Deactivated" }}</td>
-                                                </tr>
-                                            }).collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
-                            </section>
+                            <section class="card"><ApplicationTable apps=apis.apps linked=true/></section>
                         }.into_any()
                     }}
                 }.into_any(),
             })}
         </Suspense>
+    }
+}
+
+/// A partner's applications: type, environments with their states, owners, status. Members
+/// follow a link to each application's page (`linked`); operators, who are not members, see the
+/// list only.
+#[component]
+pub fn ApplicationTable(apps: Vec<AppSummary>, linked: bool) -> impl IntoView {
+    view! {
+        <div class="table-scroll">
+            <table class="stack">
+                <thead><tr><th scope="col">"Application"</th><th scope="col">"Type"</th><th scope="col">"Environments"</th><th scope="col">"Owners"</th><th scope="col">"Status"</th></tr></thead>
+                <tbody>
+                    {apps.into_iter().map(|app| view! {
+                        <tr>
+                            <td data-label="Application">
+                                {if linked {
+                                    view! { <a href=format!("/apis/{}", app.public_id)>{app.name.clone()}</a> }.into_any()
+                                } else {
+                                    view! { {app.name.clone()} }.into_any()
+                                }}
+                            </td>
+                            <td data-label="Type">{type_label(&app.app_type)}</td>
+                            <td data-label="Environments">
+                                <ul class="chips">
+                                    {app.environments.into_iter().map(|env| view! {
+                                        <li class=format!("chip state-{}", env.state)>{format!("{}: {}", env.environment, state_label(&env.state))}</li>
+                                    }).collect_view()}
+                                </ul>
+                            </td>
+                            <td data-label="Owners">{app.owners.join(", ")}</td>
+                            <td data-label="Status">{if app.status == "active" { "Active" } else { "Deactivated" }}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
 }
 

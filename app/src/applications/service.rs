@@ -233,6 +233,22 @@ pub async fn application_list_of_member(
         .and_where(partner_member::Column::UserId.eq(user_id))
         .and_where(partner_member::Column::Status.eq(partner_member::ACTIVE))
         .to_owned();
+    application_list(db, application::Column::PartnerId.in_subquery(members_partner)).await
+}
+
+/// One partner's application list, as [`application_list_of_member`] reads it; for operators.
+pub async fn application_list_of_partner(
+    db: &impl ConnectionTrait,
+    partner_id: i64,
+) -> Result<Vec<ListedApplication>, DbErr> {
+    application_list(db, application::Column::PartnerId.eq(partner_id)).await
+}
+
+/// The applications `which` selects, with their owners' names, oldest first, in one query.
+async fn application_list(
+    db: &impl ConnectionTrait,
+    which: sea_orm::sea_query::SimpleExpr,
+) -> Result<Vec<ListedApplication>, DbErr> {
     let rows: Vec<ListRow> = application::Entity::find()
         .select_only()
         .columns([
@@ -245,7 +261,7 @@ pub async fn application_list_of_member(
         .column(user::Column::FullName)
         .left_join(application_owner::Entity)
         .join(JoinType::LeftJoin, application_owner::Relation::User.def())
-        .filter(application::Column::PartnerId.in_subquery(members_partner))
+        .filter(which)
         .order_by_asc(application::Column::Id)
         .order_by_asc(application_owner::Column::AddedAt)
         .into_tuple()

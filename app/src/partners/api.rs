@@ -174,6 +174,38 @@ pub mod ssr {
         }
     }
 
+    /// A member as the members tables show them; `viewer` is whoever is looking.
+    pub fn member_row(
+        (member, person): &(
+            crate::backend::entities::partner_member::Model,
+            crate::backend::entities::user::Model,
+        ),
+        viewer: i64,
+    ) -> super::MemberRow {
+        super::MemberRow {
+            id: member.id,
+            name: person.full_name.clone(),
+            email: person.email.clone(),
+            is_admin: member.role == crate::backend::entities::partner_member::ADMIN,
+            joined_on: member.joined_at.map(date),
+            is_you: person.id == viewer,
+        }
+    }
+
+    impl From<crate::backend::entities::partner::Model> for super::CompanyDetails {
+        fn from(partner: crate::backend::entities::partner::Model) -> Self {
+            Self {
+                domain: partner.domain,
+                name: partner.name,
+                website: partner.website.unwrap_or_default(),
+                address: partner.address.unwrap_or_default(),
+                country: partner.country.unwrap_or_default(),
+                phone: partner.phone.unwrap_or_default(),
+                description: partner.description.unwrap_or_default(),
+            }
+        }
+    }
+
     pub fn date(at: chrono::DateTime<chrono::Utc>) -> String {
         at.format("%Y-%m-%d").to_string()
     }
@@ -274,17 +306,7 @@ pub async fn company_overview() -> Result<CompanyState, AppError> {
     let is_admin = membership.member.is_admin();
     let partner = membership.partner;
     let rows = service::members_of(db, partner.id).await.map_err(fail)?;
-    let row = |(member, person): &(
-        crate::backend::entities::partner_member::Model,
-        crate::backend::entities::user::Model,
-    )| MemberRow {
-        id: member.id,
-        name: person.full_name.clone(),
-        email: person.email.clone(),
-        is_admin: member.role == crate::backend::entities::partner_member::ADMIN,
-        joined_on: member.joined_at.map(date),
-        is_you: person.id == user.id,
-    };
+    let row = |member: &(_, _)| member_row(member, user.id);
     let members = rows.iter().filter(|(m, _)| m.is_active()).map(row).collect();
     let (pending, invitations) = if is_admin {
         let now = chrono::Utc::now();
@@ -305,21 +327,14 @@ pub async fn company_overview() -> Result<CompanyState, AppError> {
     } else {
         (Vec::new(), Vec::new())
     };
+    let new_members_need_approval = partner.new_members_need_approval;
     Ok(CompanyState::Member(Box::new(Company {
-        details: CompanyDetails {
-            domain: partner.domain,
-            name: partner.name,
-            website: partner.website.unwrap_or_default(),
-            address: partner.address.unwrap_or_default(),
-            country: partner.country.unwrap_or_default(),
-            phone: partner.phone.unwrap_or_default(),
-            description: partner.description.unwrap_or_default(),
-        },
+        details: partner.into(),
         is_admin,
         members,
         pending,
         invitations,
-        new_members_need_approval: partner.new_members_need_approval,
+        new_members_need_approval,
     })))
 }
 

@@ -867,6 +867,32 @@ async fn operators_approve_or_reject_production_and_owners_are_told(backend: Bac
         operator.call("audit_log", &[("kind", "everything")]).await.status(),
         422
     );
+    // Operators open one partner: company, members, applications; never a credential.
+    let partner: Value = operator
+        .call("partner_detail", &[("domain", "ACME.example")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(partner["details"]["domain"], "acme.example");
+    assert_eq!(partner["members"][0]["email"], "ada@acme.example");
+    assert_eq!(partner["applications"][0]["name"], "Payments Hub");
+    assert_eq!(
+        partner["applications"][0]["environments"],
+        serde_json::json!([{"environment": "Production", "state": "rejected"}]),
+        "one approved, one rejected: the least advanced credential speaks for the environment"
+    );
+    assert!(!partner.to_string().contains("pk_"), "{partner}");
+    let page = operator.page("/admin/partners/acme.example").await;
+    assert!(page.contains("Payments Hub") && page.contains("Their audit log"));
+    for (who, browser, domain) in [
+        ("developer", &owner, "acme.example"),
+        ("operator", &operator, "nobody.example"),
+        ("operator", &operator, "not a domain"),
+    ] {
+        let refused = browser.call("partner_detail", &[("domain", domain)]).await;
+        assert_eq!(refused.status(), 404, "{who} {domain}");
+    }
     // The owners' page gives the reason too; members see the state only.
     let matrix: Value = credentials(&owner, &public_id).await.json().await.unwrap();
     let reasons: Vec<&Value> = matrix["credentials"]
