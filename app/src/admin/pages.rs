@@ -188,7 +188,10 @@ fn AuditLogCard(partners: Vec<PartnerOverview>) -> impl IntoView {
     let query = leptos_router::hooks::use_query_map();
     let filter = Memo::new(move |_| {
         let query = query.read();
-        let page = query.get("log_page").and_then(|p| p.parse::<u64>().ok()).unwrap_or(0);
+        // Pages count from 1 in the address and the first has none, so no value there is ever
+        // `1`, which the portal's redirects read as a status flag (`with_flag`).
+        let number = query.get("log_page").and_then(|p| p.parse::<u64>().ok()).unwrap_or(1);
+        let page = number.max(1) - 1;
         (
             page,
             query.get("log_partner").unwrap_or_default(),
@@ -206,14 +209,13 @@ fn AuditLogCard(partners: Vec<PartnerOverview>) -> impl IntoView {
     // Pager links keep the filters.
     let page_link = move |page: u64| {
         let (_, partner, kind) = filter.get();
-        let mut link = format!("/admin?log_page={page}");
-        for (name, value) in [("log_partner", partner), ("log_kind", kind)] {
-            if !value.is_empty() {
-                link.push_str(&format!("&{name}={}", encode_query_value(&value)));
-            }
-        }
-        link.push_str("#audit-log");
-        link
+        let number = (page > 0).then(|| (page + 1).to_string()).unwrap_or_default();
+        let pairs: Vec<String> = [("log_page", number), ("log_partner", partner), ("log_kind", kind)]
+            .into_iter()
+            .filter(|(_, value)| !value.is_empty())
+            .map(|(name, value)| format!("{name}={}", encode_query_value(&value)))
+            .collect();
+        format!("/admin?{}#audit-log", pairs.join("&"))
     };
     view! {
         <section class="card" id="audit-log" aria-labelledby="audit-log-heading">

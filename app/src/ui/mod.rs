@@ -1,6 +1,7 @@
 //! Building blocks shared by every page: the layout, form fields that show their own errors, the
 //! glue that lets a form show errors whether it was posted by JavaScript or as plain HTML, buttons
-//! that cannot send their action twice, confirmation panels, and status messages.
+//! that cannot send their action twice, confirmation panels, status messages, and the way to
+//! sign in and come back.
 
 mod forms;
 mod layout;
