@@ -209,7 +209,11 @@ fn AuditLogCard(partners: Vec<PartnerOverview>) -> impl IntoView {
     // Pager links keep the filters.
     let page_link = move |page: u64| {
         let (_, partner, kind) = filter.get();
-        let number = (page > 0).then(|| (page + 1).to_string()).unwrap_or_default();
+        let number = if page > 0 {
+            (page + 1).to_string()
+        } else {
+            String::new()
+        };
         let pairs: Vec<String> = [("log_page", number), ("log_partner", partner), ("log_kind", kind)]
             .into_iter()
             .filter(|(_, value)| !value.is_empty())
