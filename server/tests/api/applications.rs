@@ -461,6 +461,17 @@ async fn revoking_stops_a_credential(backend: Backend) {
         1,
         "the revoked credential leaves the matrix"
     );
+    // Rolling it from a page left open, without JavaScript: the page says why not.
+    let page = format!("/apis/{public_id}");
+    let again = owner
+        .submit(&page, "roll_secret", &[("credential_id", &id), ("grace", "none")])
+        .await;
+    assert_eq!(again.status(), 303);
+    let shown = owner.page(&page).await;
+    assert!(
+        shown.contains("This credential has not been issued, or it was revoked."),
+        "{shown}"
+    );
     app.stop().await;
 }
 
