@@ -290,7 +290,7 @@ async fn a_secret_is_revealed_once_and_stored_only_as_its_hash(backend: Backend)
 }
 
 async fn the_application_history_comes_fifty_events_a_page(backend: Backend) {
-    let (app, _smtp, owner) = start(backend).await;
+    let (app, _smtp, operator, owner) = start_with_operator(backend).await;
     let public_id = register(&owner, &["Sandbox"]).await;
     let id = credential_id(&provisioned(&owner, &public_id).await, "Sandbox", "Digital Banking");
     for n in 0..50 {
@@ -326,6 +326,17 @@ async fn the_application_history_comes_fifty_events_a_page(backend: Backend) {
     );
     let second = owner.page(&format!("/apis/{public_id}?activity=2")).await;
     assert!(second.contains("application.registered") && second.contains(r#"href="?#activity""#));
+    // The operators' audit log pages the same way, keeping its filters.
+    let admin = operator.page("/admin?log_kind=credentials").await;
+    assert!(
+        admin.contains(r#"href="/admin?log_page=2&amp;log_kind=credentials#audit-log""#),
+        "a link to the older page"
+    );
+    let older = operator.page("/admin?log_page=2&log_kind=credentials").await;
+    assert!(
+        older.contains(r#"href="/admin?log_kind=credentials#audit-log""#),
+        "back to the first page"
+    );
     app.stop().await;
 }
 
