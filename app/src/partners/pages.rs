@@ -379,8 +379,8 @@ pub fn PendingInvitations(
     cancel: ServerAction<CancelInvitation>,
 ) -> impl IntoView {
     view! {
-        <FormFlashLoader endpoint="resend_invitation" children=move |flash| view! { <FormAlert error=action_error(resend, &flash)/> }/>
-        <FormFlashLoader endpoint="cancel_invitation" children=move |flash| view! { <FormAlert error=action_error(cancel, &flash)/> }/>
+        <ActionAlert action=resend/>
+        <ActionAlert action=cancel/>
         <ul class="plain-list">
             {invitations.into_iter().map(|i| {
                 let (resend_id, cancel_id) = (i.id.to_string(), i.id.to_string());
