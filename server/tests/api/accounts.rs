@@ -492,7 +492,7 @@ async fn profile_records_terms_acceptance_with_time_and_version(backend: Backend
         )
         .await;
     assert_eq!(saved.status(), 200);
-    let profile: serde_json::Value = browser.call("get_profile", &[]).await.json().await.unwrap();
+    let profile: serde_json::Value = browser.call_json("get_profile", &[]).await;
     assert_eq!(profile["full_name"], "Ada King");
     assert_eq!(profile["job_title"], "CTO");
     assert_eq!(profile["phone"], "+44 20 7946 0000");

@@ -82,7 +82,7 @@ async fn registering_provisions_credentials_and_production_waits_for_approval(ba
         .await;
     assert!(mail.link().ends_with(&format!("/apis/{public_id}")));
     // The application is listed for the whole partner.
-    let list: Value = owner.call("my_apis", &[]).await.json().await.unwrap();
+    let list: Value = owner.call_json("my_apis", &[]).await;
     assert_eq!(list["apps"][0]["name"], "Payments Hub");
     assert_eq!(list["apps"][0]["owners"][0], "Ada");
     assert_eq!(
@@ -189,11 +189,11 @@ async fn registration_enforces_every_rule(backend: Backend) {
         (&fresh, "Complete your profile", 2),
         (&gmail, "public email provider", 0),
     ] {
-        let list: Value = browser.call("my_apis", &[]).await.json().await.unwrap();
+        let list: Value = browser.call_json("my_apis", &[]).await;
         assert_eq!(list["apps"].as_array().unwrap().len(), listed, "{list}");
         assert!(list["blocker"].as_str().unwrap().contains(reason), "{list}");
     }
-    let list: Value = owner.call("my_apis", &[]).await.json().await.unwrap();
+    let list: Value = owner.call_json("my_apis", &[]).await;
     assert_eq!(list["apps"].as_array().unwrap().len(), 2);
     assert!(list["blocker"].is_null(), "{list}");
     app.stop().await;
@@ -204,12 +204,7 @@ async fn a_secret_is_revealed_once_and_stored_only_as_its_hash(backend: Backend)
     let public_id = register(&owner, &["Sandbox"]).await;
     let provisioned = provisioned(&owner, &public_id).await;
     let id = credential_id(&provisioned, "Sandbox", "Digital Banking");
-    let revealed: Value = owner
-        .call("reveal_secret", &[("credential_id", &id)])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let revealed: Value = owner.call_json("reveal_secret", &[("credential_id", &id)]).await;
     let secret = revealed["secret"].as_str().unwrap().to_owned();
     assert!(
         secret.starts_with("sk_sandbox_") && secret.len() == "sk_sandbox_".len() + 38,
@@ -255,11 +250,8 @@ async fn a_secret_is_revealed_once_and_stored_only_as_its_hash(backend: Backend)
     assert_eq!(again.status(), 422);
     assert!(again.text().await.unwrap().contains("cannot be shown again"));
     let activity: Value = owner
-        .call("application_activity", &[("public_id", &public_id)])
-        .await
-        .json()
-        .await
-        .unwrap();
+        .call_json("application_activity", &[("public_id", &public_id)])
+        .await;
     let actions: Vec<&str> = activity["rows"]
         .as_array()
         .unwrap()
@@ -305,11 +297,8 @@ async fn the_application_history_comes_fifty_events_a_page(backend: Backend) {
     }
     let page = async |number: &str| -> Value {
         owner
-            .call("application_activity", &[("public_id", &public_id), ("page", number)])
+            .call_json("application_activity", &[("public_id", &public_id), ("page", number)])
             .await
-            .json()
-            .await
-            .unwrap()
     };
     let (newest, older) = (page("0").await, page("1").await);
     assert_eq!(newest["rows"].as_array().unwrap().len(), 50);
@@ -382,12 +371,7 @@ async fn rolling_keeps_the_old_secret_for_the_chosen_grace_period(backend: Backe
     let (app, _smtp, owner) = start(backend).await;
     let public_id = register(&owner, &["Sandbox"]).await;
     let id = credential_id(&provisioned(&owner, &public_id).await, "Sandbox", "Digital Banking");
-    let first: Value = owner
-        .call("reveal_secret", &[("credential_id", &id)])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let first: Value = owner.call_json("reveal_secret", &[("credential_id", &id)]).await;
     let first_hash = app::backend::tokens::sha256_hex(first["secret"].as_str().unwrap());
 
     let rolled = owner
@@ -502,7 +486,7 @@ async fn only_owners_reach_credentials(backend: Backend) {
         .unwrap();
     let member = developer(&app, &smtp, "Mel", "mel@acme.example").await;
     let admin = developer(&app, &smtp, "Adam", "adam@acme.example").await;
-    let company: Value = owner.call("company_overview", &[]).await.json().await.unwrap();
+    let company: Value = owner.call_json("company_overview", &[]).await;
     let adam_id = company["Member"]["members"]
         .as_array()
         .unwrap()
@@ -543,12 +527,7 @@ async fn only_owners_reach_credentials(backend: Backend) {
     }
     // The partner admin's history names the application of a credential event, not the
     // credential (its name is one of its fields).
-    let history: Value = admin
-        .call("company_activity", &[("page", "0")])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let history: Value = admin.call_json("company_activity", &[("page", "0")]).await;
     let issued = history["rows"]
         .as_array()
         .unwrap()
@@ -767,7 +746,7 @@ async fn operators_approve_or_reject_production_and_owners_are_told(backend: Bac
     let public_id = register(&owner, &["Production"]).await;
     provisioned(&owner, &public_id).await;
 
-    let overview: Value = operator.call("admin_overview", &[]).await.json().await.unwrap();
+    let overview: Value = operator.call_json("admin_overview", &[]).await;
     let queue = overview["approvals"].as_array().unwrap();
     assert_eq!(queue.len(), 2);
     assert_eq!(queue[0]["application"], "Payments Hub");
@@ -843,7 +822,7 @@ async fn operators_approve_or_reject_production_and_owners_are_told(backend: Bac
         404
     );
     assert!(operator.page("/admin").await.contains("Nothing is waiting."));
-    let log: Value = operator.call("audit_log", &[]).await.json().await.unwrap();
+    let log: Value = operator.call_json("audit_log", &[]).await;
     let actions: Vec<&str> = log["rows"]
         .as_array()
         .unwrap()
@@ -856,7 +835,7 @@ async fn operators_approve_or_reject_production_and_owners_are_told(backend: Bac
 
     // Operators narrow the log to one company and to one kind of event.
     let filtered = async |fields: &[(&str, &str)]| -> Vec<String> {
-        let log: Value = operator.call("audit_log", fields).await.json().await.unwrap();
+        let log: Value = operator.call_json("audit_log", fields).await;
         log["rows"]
             .as_array()
             .unwrap()
@@ -891,11 +870,8 @@ async fn operators_approve_or_reject_production_and_owners_are_told(backend: Bac
     );
     // Operators open one partner: company, members, applications; never a credential.
     let partner: Value = operator
-        .call("partner_detail", &[("domain", "ACME.example")])
-        .await
-        .json()
-        .await
-        .unwrap();
+        .call_json("partner_detail", &[("domain", "ACME.example")])
+        .await;
     assert_eq!(partner["details"]["domain"], "acme.example");
     assert_eq!(partner["members"][0]["email"], "ada@acme.example");
     assert_eq!(partner["applications"][0]["name"], "Payments Hub");
@@ -1081,7 +1057,7 @@ async fn deactivating_stops_every_credential_and_restoring_brings_them_back(back
     // The pages know, so they offer no reveal or roll and say why.
     let matrix: Value = credentials(&owner, &public_id).await.json().await.unwrap();
     assert_eq!(matrix["active"], false);
-    let keys: Value = owner.call("api_keys", &[]).await.json().await.unwrap();
+    let keys: Value = owner.call_json("api_keys", &[]).await;
     assert_eq!(keys["keys"][0]["application_active"], false);
     let page = owner.page(&format!("/apis/{public_id}")).await;
     assert!(page.contains("Restore the application to reveal or roll its secrets."));
@@ -1103,7 +1079,7 @@ async fn deleting_needs_the_typed_name_and_revokes_everything(backend: Backend) 
     let public_id = register(&owner, &["Sandbox", "Development"]).await;
     provisioned(&owner, &public_id).await;
     let admin_member = developer(&app, &smtp, "Adam", "adam@acme.example").await;
-    let company: Value = owner.call("company_overview", &[]).await.json().await.unwrap();
+    let company: Value = owner.call_json("company_overview", &[]).await;
     let adam = company["Member"]["members"]
         .as_array()
         .unwrap()
@@ -1185,7 +1161,7 @@ async fn owners_who_are_not_admins_resend_and_cancel_their_co_owner_invitations(
         invitations(&mel).await.is_empty(),
         "members who are not owners see no invitations"
     );
-    let company: Value = admin.call("company_overview", &[]).await.json().await.unwrap();
+    let company: Value = admin.call_json("company_overview", &[]).await;
     assert_eq!(
         company["Member"]["invitations"][0]["applications"],
         serde_json::json!(["Payments Hub"]),
@@ -1219,7 +1195,7 @@ async fn owners_who_are_not_admins_resend_and_cancel_their_co_owner_invitations(
             .status(),
         200
     );
-    let company: Value = admin.call("company_overview", &[]).await.json().await.unwrap();
+    let company: Value = admin.call_json("company_overview", &[]).await;
     let eve = company["Member"]["invitations"]
         .as_array()
         .unwrap()
@@ -1402,15 +1378,10 @@ async fn the_api_keys_page_lists_owned_credentials_with_filters_renames_and_swit
     provisioned(&owner, &public_id).await;
     let member = developer(&app, &smtp, "Mel", "mel@acme.example").await;
 
-    let all: Value = owner.call("api_keys", &[]).await.json().await.unwrap();
+    let all: Value = owner.call_json("api_keys", &[]).await;
     assert_eq!(all["keys"].as_array().unwrap().len(), 4);
     assert_eq!(all["applications"][0][1], "Payments Hub");
-    let sandbox: Value = owner
-        .call("api_keys", &[("environment", "sandbox")])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let sandbox: Value = owner.call_json("api_keys", &[("environment", "sandbox")]).await;
     assert_eq!(sandbox["keys"].as_array().unwrap().len(), 2);
     assert!(
         sandbox["keys"]
@@ -1420,13 +1391,10 @@ async fn the_api_keys_page_lists_owned_credentials_with_filters_renames_and_swit
             .all(|k| k["public_key"].as_str().unwrap().starts_with("pk_sandbox_"))
     );
     let none: Value = owner
-        .call("api_keys", &[("application", "app_doesnotexist")])
-        .await
-        .json()
-        .await
-        .unwrap();
+        .call_json("api_keys", &[("application", "app_doesnotexist")])
+        .await;
     assert!(none["keys"].as_array().unwrap().is_empty());
-    let members_view: Value = member.call("api_keys", &[]).await.json().await.unwrap();
+    let members_view: Value = member.call_json("api_keys", &[]).await;
     assert!(
         members_view["keys"].as_array().unwrap().is_empty(),
         "members see no keys of applications they do not own"
@@ -1475,12 +1443,7 @@ async fn the_api_keys_page_lists_owned_credentials_with_filters_renames_and_swit
             .status(),
         404
     );
-    let after: Value = owner
-        .call("api_keys", &[("environment", "sandbox")])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let after: Value = owner.call_json("api_keys", &[("environment", "sandbox")]).await;
     let key = after["keys"]
         .as_array()
         .unwrap()
@@ -1612,7 +1575,7 @@ async fn adding_an_environment_provisions_and_removing_one_revokes(backend: Back
         2
     );
     let listed = async || -> Value {
-        let list: Value = owner.call("my_apis", &[]).await.json().await.unwrap();
+        let list: Value = owner.call_json("my_apis", &[]).await;
         list["apps"][0].clone()
     };
     assert_eq!(
@@ -1856,7 +1819,7 @@ async fn operators_manage_products_and_environments(backend: Backend) {
     assert!(environments.iter().any(|(_, name)| name == "Pre-production"));
 
     // Disabling an environment takes it off the registration form.
-    let view: Value = operator.call("admin_overview", &[]).await.json().await.unwrap();
+    let view: Value = operator.call_json("admin_overview", &[]).await;
     let uat = view["environments"]
         .as_array()
         .unwrap()
@@ -1899,7 +1862,7 @@ async fn operators_manage_products_and_environments(backend: Backend) {
         ("includes[]", banking.as_str()),
     ];
     assert_eq!(operator.call("save_product", &bundle).await.status(), 200);
-    let view: Value = operator.call("admin_overview", &[]).await.json().await.unwrap();
+    let view: Value = operator.call_json("admin_overview", &[]).await;
     let suite = view["products"]
         .as_array()
         .unwrap()

@@ -206,7 +206,7 @@ async fn refusals_carry_their_reason_codes(backend: Backend) {
 
     // Rolled with an hour of grace: both secrets work; once the grace ends the old one is EXPIRED.
     let roll = [("credential_id", key.credential_id.as_str()), ("grace", "1h")];
-    let rolled: Value = f.owner.call("roll_secret", &roll).await.json().await.unwrap();
+    let rolled: Value = f.owner.call_json("roll_secret", &roll).await;
     let new_secret = rolled["secret"].as_str().unwrap().to_owned();
     assert_eq!(call(&sandbox, &new_secret).await.status, 200);
     assert_eq!(
@@ -229,7 +229,7 @@ async fn refusals_carry_their_reason_codes(backend: Backend) {
 
     // Rolled without grace: the old secret is simply unknown now.
     let roll = [("credential_id", key.credential_id.as_str()), ("grace", "none")];
-    let rolled: Value = f.owner.call("roll_secret", &roll).await.json().await.unwrap();
+    let rolled: Value = f.owner.call_json("roll_secret", &roll).await;
     let newest = rolled["secret"].as_str().unwrap().to_owned();
     tokio::time::sleep(PROPAGATION).await;
     assert_eq!(call(&sandbox, &new_secret).await.code(), "INVALID");
@@ -299,7 +299,7 @@ async fn gateway_tokens_are_required_stored_hashed_and_revocable(backend: Backen
         .await;
         assert_eq!(found, 0, "the token is not stored in {table}.{column}");
     }
-    let overview: Value = f.operator.call("admin_overview", &[]).await.json().await.unwrap();
+    let overview: Value = f.operator.call_json("admin_overview", &[]).await;
     let listed = overview["gateway_tokens"]
         .as_array()
         .unwrap()
@@ -384,7 +384,7 @@ async fn over_the_limit_the_answer_is_429_with_retry_after(backend: Backend) {
         404
     );
     assert_eq!(set("3").await, 200);
-    let overview: Value = f.operator.call("admin_overview", &[]).await.json().await.unwrap();
+    let overview: Value = f.operator.call_json("admin_overview", &[]).await;
     assert!(
         overview["rate_limits"]
             .as_array()
@@ -473,7 +473,7 @@ async fn usage_is_written_in_batches_and_shown_to_owners(backend: Backend) {
             .status(),
         200
     );
-    let keys: Value = owner.call("api_keys", &[]).await.json().await.unwrap();
+    let keys: Value = owner.call_json("api_keys", &[]).await;
     let row = keys["keys"]
         .as_array()
         .unwrap()
@@ -632,19 +632,10 @@ async fn service_applications_get_oauth_clients_and_bearer_tokens(backend: Backe
     // The reveal is in the application's history, and in the operators' credential events.
     let history: Value = f
         .owner
-        .call("application_activity", &[("public_id", application.as_str())])
-        .await
-        .json()
-        .await
-        .unwrap();
+        .call_json("application_activity", &[("public_id", application.as_str())])
+        .await;
     assert_eq!(history["rows"][0]["action"], "oauth_client.revealed", "{history}");
-    let log: Value = f
-        .operator
-        .call("audit_log", &[("kind", "credentials")])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let log: Value = f.operator.call_json("audit_log", &[("kind", "credentials")]).await;
     assert_eq!(log["rows"][0]["action"], "oauth_client.revealed", "{log}");
     assert_eq!(
         f.owner
@@ -776,7 +767,7 @@ async fn service_applications_get_oauth_clients_and_bearer_tokens(backend: Backe
         ("kind", "oauth_client"),
         ("grace", "none"),
     ];
-    let rolled: Value = f.owner.call("roll_secret", &roll).await.json().await.unwrap();
+    let rolled: Value = f.owner.call_json("roll_secret", &roll).await;
     let new_secret = rolled["secret"].as_str().unwrap().to_owned();
     let (status, _, _) = token_request(
         &f.app,

@@ -267,12 +267,7 @@ async fn an_invitee_without_an_account_signs_up_from_the_link(backend: Backend) 
     let token = token_of(&smtp.wait_for("cy@acme.example", |_| true).await.link());
 
     let cy = app.browser();
-    let view: Value = cy
-        .call("get_invitation", &[("token", &token)])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let view: Value = cy.call_json("get_invitation", &[("token", &token)]).await;
     assert_eq!(view["partner_name"], "Acme Ltd");
     assert_eq!(view["inviter_name"], "Ada");
     assert_eq!(view["account_exists"], false);
@@ -618,24 +613,14 @@ async fn the_activity_log_records_changes_newest_first(backend: Backend) {
         )
         .await;
     }
-    let first: Value = ada
-        .call("company_activity", &[("page", "0")])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let first: Value = ada.call_json("company_activity", &[("page", "0")]).await;
     let rows = first["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 25);
     assert_eq!(first["has_next"], true);
     assert_eq!(rows[0]["action"], "partner.updated");
     assert_eq!(rows[0]["actor"], "Ada");
     assert_eq!(rows[0]["client_ip"], "127.0.0.1");
-    let second: Value = ada
-        .call("company_activity", &[("page", "1")])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let second: Value = ada.call_json("company_activity", &[("page", "1")]).await;
     let actions: Vec<&str> = second["rows"]
         .as_array()
         .unwrap()

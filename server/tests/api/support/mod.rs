@@ -325,6 +325,17 @@ impl Browser {
     }
 
     /// Posts a form the way a browser without JavaScript does, from the page at `from`.
+    /// Calls a server function as [`Browser::call`] does and reads its JSON answer, whatever the
+    /// status: an error's JSON says which field was refused.
+    pub async fn call_json(&self, endpoint: &str, fields: &[(&str, &str)]) -> serde_json::Value {
+        let response = self.call(endpoint, fields).await;
+        let status = response.status();
+        response
+            .json()
+            .await
+            .unwrap_or_else(|error| panic!("POST /api/{endpoint} answered {status} without JSON: {error}"))
+    }
+
     pub async fn submit(&self, from: &str, endpoint: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         self.client
             .post(self.url(&format!("/api/{endpoint}")))

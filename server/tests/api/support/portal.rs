@@ -22,7 +22,7 @@ pub async fn developer(app: &TestApp, smtp: &SmtpSink, name: &str, email: &str) 
         )
         .await;
     assert_eq!(saved.status(), 200);
-    let company: Value = browser.call("company_overview", &[]).await.json().await.unwrap();
+    let company: Value = browser.call_json("company_overview", &[]).await;
     if company.get("NoPartner").is_some() {
         let fields = [
             ("name", "Acme Ltd"),
@@ -38,7 +38,7 @@ pub async fn developer(app: &TestApp, smtp: &SmtpSink, name: &str, email: &str) 
 }
 
 pub async fn catalogue(browser: &Browser) -> (Vec<(i64, String)>, Vec<(i64, String)>) {
-    let options: Value = browser.call("registration_context", &[]).await.json().await.unwrap();
+    let options: Value = browser.call_json("registration_context", &[]).await;
     let list = |key: &str| {
         options[key]
             .as_array()
@@ -138,7 +138,7 @@ pub fn credential_id(app: &Value, environment: &str, product: &str) -> String {
 
 /// The id of the environment or product called `name`, from the operator's overview.
 pub async fn catalogue_id(operator: &Browser, list: &str, name: &str) -> String {
-    let overview: Value = operator.call("admin_overview", &[]).await.json().await.unwrap();
+    let overview: Value = operator.call_json("admin_overview", &[]).await;
     overview[list]
         .as_array()
         .unwrap()
@@ -152,12 +152,7 @@ pub async fn catalogue_id(operator: &Browser, list: &str, name: &str) -> String 
 pub async fn gateway_token(operator: &Browser, environment: &str) -> String {
     let environment_id = catalogue_id(operator, "environments", environment).await;
     let fields = [("environment_id", environment_id.as_str()), ("name", "Edge gateway")];
-    let created: Value = operator
-        .call("create_gateway_token", &fields)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let created: Value = operator.call_json("create_gateway_token", &fields).await;
     let token = created["secret"].as_str().unwrap().to_owned();
     assert!(
         token.starts_with(&format!("gt_{}_", environment.to_lowercase())),
