@@ -635,8 +635,22 @@ async fn service_applications_get_oauth_clients_and_bearer_tokens(backend: Backe
         .call_json("application_activity", &[("public_id", application.as_str())])
         .await;
     assert_eq!(history["rows"][0]["action"], "oauth_client.revealed", "{history}");
+    assert_eq!(history["rows"][0]["object_name"], "Ledger Sync: OAuth client · Sandbox");
     let log: Value = f.operator.call_json("audit_log", &[("kind", "credentials")]).await;
     assert_eq!(log["rows"][0]["action"], "oauth_client.revealed", "{log}");
+    let tokens: Value = f.operator.call_json("audit_log", &[("kind", "gateways")]).await;
+    let created: Vec<&Value> = tokens["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|row| row["action"] == "gateway_token.created")
+        .collect();
+    let names: Vec<&str> = created.iter().map(|row| row["object_name"].as_str().unwrap()).collect();
+    assert_eq!(
+        names,
+        ["Edge gateway (Production)", "Edge gateway (Sandbox)"],
+        "{tokens}"
+    );
     assert_eq!(
         f.owner
             .call(

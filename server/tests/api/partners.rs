@@ -630,6 +630,13 @@ async fn the_activity_log_records_changes_newest_first(backend: Backend) {
     assert_eq!(second["has_next"], false);
     assert_eq!(actions.len(), 8);
     assert_eq!(actions[5..], ["invitation.sent", "member.joined", "partner.created"]);
+    // Objects are named as they are called now: the invited address, the member who joined, the
+    // company.
+    let names: Vec<&str> = second["rows"].as_array().unwrap()[5..]
+        .iter()
+        .map(|r| r["object_name"].as_str().unwrap_or("(none)"))
+        .collect();
+    assert_eq!(names, ["cy@acme.example", "Bob", "Acme 29"]);
     // Account events are recorded too, and no event holds a token or password.
     assert!(
         scalar(
@@ -647,5 +654,15 @@ async fn the_activity_log_records_changes_newest_first(backend: Backend) {
     assert_eq!(leaked, 0);
     let page = ada.page("/company/activity").await;
     assert!(page.contains("partner.updated") && page.contains("Older"));
+
+    // A removed member's row is gone; the event still names the person.
+    let bob = member_id(&overview(&ada).await, "bob@acme.example").to_string();
+    assert_eq!(
+        ada.call("remove_member", &[("member_id", bob.as_str())]).await.status(),
+        200
+    );
+    let latest: Value = ada.call_json("company_activity", &[("page", "0")]).await;
+    assert_eq!(latest["rows"][0]["action"], "member.removed");
+    assert_eq!(latest["rows"][0]["object_name"], "Bob", "{latest}");
     app.stop().await;
 }
