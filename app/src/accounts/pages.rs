@@ -3,7 +3,8 @@
 
 use super::api::*;
 use crate::ui::{
-    FormAlert, FormFlashLoader, Notice, SignInRedirect, SubmitButton, TextField, action_error, has_flag, initial_value,
+    FormAlert, FormFlashLoader, LoadFailed, Notice, SignInRedirect, SubmitButton, TextField, action_error, has_flag,
+    initial_value, successes,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -228,14 +229,16 @@ pub fn ResetPasswordPage() -> impl IntoView {
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let save = ServerAction::<SaveProfile>::new();
-    // Reloaded after each save, so "complete your profile" goes away without a reload.
-    let profile = Resource::new(move || save.version().get(), |_| get_profile());
+    // Reloaded after each save that went through, so "complete your profile" goes away without a
+    // reload; a refused save leaves the form as typed.
+    let saved = successes(save);
+    let profile = Resource::new(move || saved.get(), |_| get_profile());
     view! {
         <Title text="Profile"/>
         <Transition fallback=|| view! { <p class="muted" role="status">"Loading your profile…"</p> }>
             {move || profile.get().map(|profile| match profile {
                 Err(crate::error::AppError::Unauthenticated) => view! { <SignInRedirect/> }.into_any(),
-                Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
+                Err(error) => view! { <LoadFailed error heading="Your profile"/> }.into_any(),
                 Ok(profile) => view! {
                     <h1>"Your profile"</h1>
                     <Notice flag="saved">"Profile saved."</Notice>
@@ -272,10 +275,10 @@ fn ProfileForm(profile: Profile, action: ServerAction<SaveProfile>) -> impl Into
                         <TextField label="Job title" name="job_title" autocomplete="organization-title" value=initial_value(&flash, "job_title", profile.job_title.clone()) error=error/>
                         <TextField label="Phone" name="phone" input_type="tel" autocomplete="tel" hint="Optional." value=initial_value(&flash, "phone", profile.phone.clone()) error=error/>
                         <div class="field checkbox">
-                            <input id="field-accept_terms" type="checkbox" name="accept_terms" value="on"
+                            <input id="field-accept_terms" type="checkbox" name="accept_terms" value="on" aria-describedby="field-accept_terms-hint"
                                 checked=if flash.error.is_some() { flash.values.contains_key("accept_terms") } else { accepted.is_some() }/>
                             <label for="field-accept_terms">"I accept the terms and conditions"</label>
-                            <p class="hint">
+                            <p class="hint" id="field-accept_terms-hint">
                                 {match accepted.clone() {
                                     Some(on) => format!("Accepted on {on} (version {}). ", profile.terms_version),
                                     None => format!("Version {}. ", profile.terms_version),

@@ -3,7 +3,9 @@
 use super::api::*;
 use crate::credentials::pages::SecretBox;
 use crate::error::AppError;
-use crate::ui::{ActionAlert, ActionButton, Confirm, Notice, SignInRedirect, SubmitButton, encode_query_value};
+use crate::ui::{
+    ActionAlert, ActionButton, Confirm, LoadFailed, Notice, SignInRedirect, SubmitButton, encode_query_value, successes,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -15,15 +17,17 @@ pub fn AdminPage() -> impl IntoView {
     let create_token = ServerAction::<CreateGatewayToken>::new();
     let revoke_token = ServerAction::<RevokeGatewayToken>::new();
     let save_limit = ServerAction::<SaveRateLimit>::new();
+    // Read again after each change that went through; a refused one leaves its form as typed.
+    let changes = [
+        successes(decide),
+        successes(save_environment),
+        successes(save_product),
+        successes(create_token),
+        successes(revoke_token),
+        successes(save_limit),
+    ];
     let overview = Resource::new(
-        move || {
-            decide.version().get()
-                + save_environment.version().get()
-                + save_product.version().get()
-                + create_token.version().get()
-                + revoke_token.version().get()
-                + save_limit.version().get()
-        },
+        move || changes.iter().map(|count| count.get()).sum::<usize>(),
         |_| admin_overview(),
     );
     view! {
@@ -38,7 +42,7 @@ pub fn AdminPage() -> impl IntoView {
             {move || overview.get().map(|overview| match overview {
                 Err(AppError::Unauthenticated) => view! { <SignInRedirect/> }.into_any(),
                 Err(AppError::NotFound) => view! { <p>"There is nothing here for your account."</p> }.into_any(),
-                Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
+                Err(error) => view! { <LoadFailed error/> }.into_any(),
                 Ok(overview) => view! {
                     <section class="card">
                         <h2>"Waiting for approval"</h2>
@@ -83,9 +87,9 @@ pub fn AdminPage() -> impl IntoView {
                     <RateLimitsCard limits=overview.rate_limits.clone() save=save_limit/>
                     <AuditLogCard partners=overview.partners.clone()/>
                     <section class="card">
-                        <h2>"Partners"</h2>
+                        <h2 id="partners-heading">"Partners"</h2>
                         <div class="table-scroll">
-                            <table class="stack">
+                            <table class="stack" aria-labelledby="partners-heading">
                                 <thead><tr><th scope="col">"Company"</th><th scope="col">"Domain"</th><th scope="col">"Members"</th><th scope="col">"Applications"</th></tr></thead>
                                 <tbody>
                                     {overview.partners.into_iter().map(|p| view! {
@@ -124,7 +128,7 @@ pub fn AdminPartnerPage() -> impl IntoView {
                     <h1>"Partner not found"</h1>
                     <p>"There is no company with this domain, or nothing here for your account. "<a href="/admin">"Back to Admin"</a></p>
                 }.into_any(),
-                Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
+                Err(error) => view! { <LoadFailed error heading="Partner"/> }.into_any(),
                 Ok(partner) => {
                     let PartnerView { details, created_on, members, applications } = partner;
                     let row = |label: &'static str, value: String| (!value.is_empty()).then(|| view! { <dt>{label}</dt><dd>{value}</dd> });
@@ -149,9 +153,9 @@ pub fn AdminPartnerPage() -> impl IntoView {
                             <p><a href=audit_link>"Their audit log"</a></p>
                         </section>
                         <section class="card">
-                            <h2>"Members"</h2>
+                            <h2 id="members-heading">"Members"</h2>
                             <div class="table-scroll">
-                                <table class="stack">
+                                <table class="stack" aria-labelledby="members-heading">
                                     <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Joined"</th></tr></thead>
                                     <tbody>
                                         {members.into_iter().map(|m| view! {
@@ -252,7 +256,7 @@ fn AuditLogCard(partners: Vec<PartnerOverview>) -> impl IntoView {
             </form>
             <Transition fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
                 {move || log.get().map(|log| match log {
-                    Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
+                    Err(error) => view! { <LoadFailed error/> }.into_any(),
                     Ok(log) => view! {
                         <crate::partners::pages::ActivityTable rows=log.rows.clone()/>
                         <nav class="pager" aria-label="Audit log pages">
@@ -299,7 +303,7 @@ fn GatewayTokensCard(
             </ActionForm>
             {(!tokens.is_empty()).then(|| view! {
                 <div class="table-scroll">
-                    <table class="stack">
+                    <table class="stack" aria-labelledby="gateway-tokens-heading">
                         <thead><tr><th scope="col">"Name"</th><th scope="col">"Environment"</th><th scope="col">"Token"</th><th scope="col">"Created"</th><th scope="col">"Last used"</th><th scope="col">"Actions"</th></tr></thead>
                         <tbody>
                             {tokens.into_iter().map(|token| {
@@ -347,7 +351,7 @@ fn RateLimitsCard(limits: Vec<RateLimitRow>, save: ServerAction<SaveRateLimit>) 
             <p class="muted">"Requests per minute for each credential. Over the limit, gateways answer 429 with Retry-After."</p>
             <ActionAlert action=save/>
             <div class="table-scroll">
-                <table class="stack">
+                <table class="stack" aria-labelledby="rate-limits-heading">
                     <thead><tr><th scope="col">"Product"</th><th scope="col">"Environment"</th><th scope="col">"Requests per minute"</th></tr></thead>
                     <tbody>
                         {limits.into_iter().map(|limit| {

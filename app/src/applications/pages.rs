@@ -10,8 +10,8 @@ use crate::error::AppError;
 use crate::partners::api::{CancelInvitation, InvitationRow, ResendInvitation};
 use crate::partners::pages::PendingInvitations;
 use crate::ui::{
-    ActionAlert, ActionButton, Confirm, FormAlert, FormFlashLoader, Notice, SignInRedirect, SubmitButton, TextArea,
-    TextField, action_error, initial_value, successes,
+    ActionAlert, ActionButton, Confirm, FormAlert, FormFlashLoader, LoadFailed, Notice, SignInRedirect, SubmitButton,
+    TextArea, TextField, action_error, initial_value, successes,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -52,7 +52,7 @@ pub fn MyApisPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted" role="status">"Loading applications…"</p> }>
             {move || apis.get().map(|apis| match apis {
                 Err(AppError::Unauthenticated) => view! { <SignInRedirect/> }.into_any(),
-                Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
+                Err(error) => view! { <LoadFailed error/> }.into_any(),
                 Ok(apis) => view! {
                     {apis.blocker.clone().map(|blocker| view! { <p class="notice warning" role="status">{blocker}</p> })}
                     {if apis.apps.is_empty() {
@@ -75,7 +75,7 @@ pub fn MyApisPage() -> impl IntoView {
 pub fn ApplicationTable(apps: Vec<AppSummary>, linked: bool) -> impl IntoView {
     view! {
         <div class="table-scroll">
-            <table class="stack">
+            <table class="stack" aria-label="Applications">
                 <thead><tr><th scope="col">"Application"</th><th scope="col">"Type"</th><th scope="col">"Environments"</th><th scope="col">"Owners"</th><th scope="col">"Status"</th></tr></thead>
                 <tbody>
                     {apps.into_iter().map(|app| view! {
@@ -114,7 +114,7 @@ pub fn RegisterApplicationPage() -> impl IntoView {
         <Suspense fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
             {move || context.get().map(|context| match context {
                 Err(AppError::Unauthenticated) => view! { <SignInRedirect/> }.into_any(),
-                Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
+                Err(error) => view! { <LoadFailed error/> }.into_any(),
                 Ok(context) => match context.blocker.clone() {
                     Some(blocker) => view! {
                         <section class="card">
@@ -154,7 +154,8 @@ fn RegistrationForm(context: RegistrationOptions) -> impl IntoView {
                     <TextField label="Application name" name="name" required=true hint="Unique within your company, 3 to 80 characters." value=name error=error/>
                     <div class="field">
                         <label for="field-app_type">"Application type"</label>
-                        <select id="field-app_type" name="app_type" aria-describedby="field-app_type-error">
+                        <select id="field-app_type" name="app_type" aria-describedby="field-app_type-error"
+                            aria-invalid=move || message("app_type")().is_some().then_some("true")>
                             {[("web", "Web"), ("mobile", "Mobile"), ("desktop", "Desktop"), ("service", "Service (server to server)")].into_iter().map(|(v, label)| {
                                 view! { <option value=v selected=selected_type == v>{label}</option> }
                             }).collect_view()}
@@ -163,7 +164,8 @@ fn RegistrationForm(context: RegistrationOptions) -> impl IntoView {
                     </div>
                     <div class="field">
                         <label for="field-auth_method">"Authentication"</label>
-                        <select id="field-auth_method" name="auth_method" aria-describedby="field-auth_method-hint field-auth_method-error">
+                        <select id="field-auth_method" name="auth_method" aria-describedby="field-auth_method-hint field-auth_method-error"
+                            aria-invalid=move || message("auth_method")().is_some().then_some("true")>
                             <option value="authorization_code" selected=selected_auth != "client_credentials">"Authorization code (users sign in)"</option>
                             <option value="client_credentials" selected=selected_auth == "client_credentials">"Client credentials (service applications only)"</option>
                         </select>
@@ -247,13 +249,14 @@ pub fn ApplicationPage() -> impl IntoView {
     let roll = ServerAction::<RollSecret>::new();
     let revoke = ServerAction::<RevokeCredential>::new();
     let actions = LifecycleActions::new();
-    let key_actions = Signal::derive(move || reveal.version().get() + roll.version().get() + revoke.version().get());
+    let (revealed, rolled, revoked) = (successes(reveal), successes(roll), successes(revoke));
+    let key_actions = Signal::derive(move || revealed.get() + rolled.get() + revoked.get());
     // Each part of the page is read again only when something it shows may have changed, and is
     // rebuilt only then, so that a form being filled in elsewhere on the page stays as it is.
     // Revoking can leave a product or an environment without credentials, which the scope form's
     // ticks show, so the details are read again after it too.
     let details = Resource::new(
-        move || (public_id(), actions.succeeded.get() + revoke.version().get()),
+        move || (public_id(), actions.succeeded.get() + revoked.get()),
         |(id, _)| application_details(id),
     );
     // The credentials also every two seconds while provisioning runs.
@@ -278,7 +281,7 @@ pub fn ApplicationPage() -> impl IntoView {
                     <h1>"Application not found"</h1>
                     <p>"There is no such application in your company. "<A href="/apis">"Back to My APIs"</A></p>
                 }.into_any(),
-                Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
+                Err(error) => view! { <LoadFailed error heading="Application"/> }.into_any(),
                 Ok(app) => view! {
                     <Title text=app.name.clone()/>
                     <div class="page-heading">
@@ -415,7 +418,7 @@ fn OAuthClientsCard(
                 " (client credentials grant). See "<a href="/docs#client-credentials">"OAuth client credentials in Docs"</a>"."
             </p>
             <div class="table-scroll">
-                <table class="stack">
+                <table class="stack" aria-labelledby="oauth-clients-heading">
                     <thead><tr><th scope="col">"Environment"</th><th scope="col">"Client ID"</th><th scope="col">"Use, 30 days"</th><th scope="col">"Actions"</th></tr></thead>
                     <tbody>
                         {clients.into_iter().map(|client| {
@@ -721,7 +724,7 @@ fn ScopeCard(
                                 aria-describedby="field-confirm_removal-hint field-confirm_removal-error"/>
                             <label for="field-confirm_removal">"Revoke the credentials of what I remove"</label>
                             <p class="hint" id="field-confirm_removal-hint">"Needed only when you untick a product or an environment: its credentials stop working at once."</p>
-                            <p class="field-error" id="field-confirm_removal-error" aria-live="polite">{message}</p>
+                            <p class="field-error" id="field-confirm_removal-error">{message}</p>
                         </div>
                         <SubmitButton label="Save products and environments" busy_label="Saving…" pending=action.pending().into()/>
                     </ActionForm>
@@ -764,7 +767,7 @@ fn ApplicationActivity(
             <h2 id="activity-heading">"Activity"</h2>
             <Transition fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
                 {move || activity.get().map(|activity| match activity {
-                    Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
+                    Err(error) => view! { <LoadFailed error/> }.into_any(),
                     Ok(activity) => view! {
                         <crate::partners::pages::ActivityTable rows=activity.rows/>
                         <nav class="pager" aria-label="Activity pages">

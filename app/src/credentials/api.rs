@@ -91,7 +91,7 @@ pub async fn reveal_secret(
     #[server(default)] kind: String,
     #[server(default)] password: String,
 ) -> Result<RevealedSecret, AppError> {
-    set_secret(credential_id, &kind, None, &password).await
+    set_secret(credential_id, &kind, SecretRequest::Reveal, &password).await
 }
 
 /// Replaces a secret; the old one keeps working for the chosen grace period.
@@ -102,17 +102,35 @@ pub async fn roll_secret(
     grace: String,
     #[server(default)] password: String,
 ) -> Result<RevealedSecret, AppError> {
-    let grace = ssr::Grace::parse(&grace)
-        .ok_or_else(|| AppError::invalid_field("grace", "Choose how long the old secret keeps working."))?;
-    set_secret(credential_id, &kind, Some(grace), &password).await
+    set_secret(credential_id, &kind, SecretRequest::Roll { grace: &grace }, &password).await
 }
 
-/// Ownership first, then the password, then the secret: a reveal without `grace`, a roll with.
+/// What an owner asks of a secret. The grace period stays unparsed until the caller is known to
+/// own the credential: a stranger is refused for who they are, never for what they sent.
+#[cfg(feature = "ssr")]
+enum SecretRequest<'a> {
+    Reveal,
+    Roll { grace: &'a str },
+}
+
+#[cfg(feature = "ssr")]
+impl SecretRequest<'_> {
+    fn grace(&self) -> Result<Option<ssr::Grace>, AppError> {
+        match self {
+            Self::Reveal => Ok(None),
+            Self::Roll { grace } => ssr::Grace::parse(grace)
+                .map(Some)
+                .ok_or_else(|| AppError::invalid_field("grace", "Choose how long the old secret keeps working.")),
+        }
+    }
+}
+
+/// Ownership first, then the request's own fields, then the password, then the secret.
 #[cfg(feature = "ssr")]
 async fn set_secret(
     id: i64,
     kind: &str,
-    grace: Option<ssr::Grace>,
+    request: SecretRequest<'_>,
     password: &str,
 ) -> Result<RevealedSecret, AppError> {
     use crate::credentials::clients;
@@ -123,6 +141,7 @@ async fn set_secret(
         let owned = clients::require_client_owner(&state.db, &user, id)
             .await
             .map_err(credential_error)?;
+        let grace = request.grace()?;
         service::require_recent_password(&state, &session, &user, password)
             .await
             .map_err(credential_error)?;
@@ -140,6 +159,7 @@ async fn set_secret(
     let owned = service::require_owner(&state.db, &user, id)
         .await
         .map_err(credential_error)?;
+    let grace = request.grace()?;
     service::require_recent_password(&state, &session, &user, password)
         .await
         .map_err(credential_error)?;

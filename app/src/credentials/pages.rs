@@ -4,7 +4,7 @@
 use super::api::*;
 use crate::applications::api::OwnedCredential;
 use crate::error::AppError;
-use crate::ui::{ActionAlert, ActionButton, Confirm, FormFlashLoader, Notice, SignInRedirect};
+use crate::ui::{ActionAlert, ActionButton, Confirm, FormFlashLoader, LoadFailed, Notice, SignInRedirect, successes};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -34,6 +34,7 @@ pub fn CredentialActions(
     let reveal_field = format!("reveal-password-{id_prefix}{}", owned.id);
     let roll_field = format!("roll-password-{id_prefix}{}", owned.id);
     let grace_field = format!("roll-grace-{id_prefix}{}", owned.id);
+    let (reveal_hint, roll_hint) = (format!("{reveal_field}-hint"), format!("{roll_field}-hint"));
     if deactivated {
         let note = "Restore the application to reveal or roll its secrets.";
         return view! {
@@ -49,8 +50,8 @@ pub fn CredentialActions(
                     <input type="hidden" name="credential_id" value=reveal_id/>
                     <input type="hidden" name="kind" value=kind/>
                     <label for=reveal_field.clone()>"Your password"</label>
-                    <input id=reveal_field type="password" name="password" autocomplete="current-password"/>
-                    <p class="hint">{password_hint}</p>
+                    <input id=reveal_field type="password" name="password" autocomplete="current-password" aria-describedby=reveal_hint.clone()/>
+                    <p class="hint" id=reveal_hint>{password_hint}</p>
                     <ActionButton pending=reveal.pending() class="button small primary">"Reveal secret"</ActionButton>
                 </ActionForm>
             </Confirm>
@@ -67,8 +68,8 @@ pub fn CredentialActions(
                     <option value="7d">"7 days"</option>
                 </select>
                 <label for=roll_field.clone()>"Your password"</label>
-                <input id=roll_field type="password" name="password" autocomplete="current-password"/>
-                <p class="hint">{password_hint}</p>
+                <input id=roll_field type="password" name="password" autocomplete="current-password" aria-describedby=roll_hint.clone()/>
+                <p class="hint" id=roll_hint>{password_hint}</p>
                 <ActionButton pending=roll.pending() class="button small primary">"Roll secret"</ActionButton>
             </ActionForm>
         </Confirm>
@@ -100,6 +101,9 @@ pub struct RevealOutcome {
     failure: RwSignal<Option<AppError>>,
     /// A secret has arrived that the panel has not yet moved the focus to.
     unannounced: RwSignal<bool>,
+    /// Likewise a refusal: one the panel has shown before is not announced again when the panel
+    /// is rebuilt.
+    failure_unannounced: RwSignal<bool>,
 }
 
 impl RevealOutcome {
@@ -109,6 +113,7 @@ impl RevealOutcome {
             secret: RwSignal::new(None),
             failure: RwSignal::new(None),
             unannounced: RwSignal::new(false),
+            failure_unannounced: RwSignal::new(false),
         };
         let record = move |answer: Result<RevealedSecret, AppError>| match answer {
             Ok(revealed) => {
@@ -116,7 +121,10 @@ impl RevealOutcome {
                 outcome.secret.set(Some(revealed));
                 outcome.unannounced.set(true);
             }
-            Err(error) => outcome.failure.set(Some(error)),
+            Err(error) => {
+                outcome.failure.set(Some(error));
+                outcome.failure_unannounced.set(true);
+            }
         };
         Effect::new(move |_| reveal.value().get().map(record));
         Effect::new(move |_| roll.value().get().map(record));
@@ -152,12 +160,13 @@ pub fn RevealedPanel(outcome: RevealOutcome) -> impl IntoView {
     // view even when the panel that asked is far down a long table.
     let failure_alert = NodeRef::<leptos::html::P>::new();
     Effect::new(move |_| {
-        if outcome.failure.with(Option::is_some) {
+        if outcome.failure_unannounced.get() {
             request_animation_frame(move || {
                 if let Some(alert) = failure_alert.get_untracked() {
                     let _ = alert.focus();
                 }
             });
+            outcome.failure_unannounced.set(false);
         }
     });
     view! {
@@ -325,15 +334,17 @@ pub fn ApiKeysPage() -> impl IntoView {
     let revoke = ServerAction::<RevokeCredential>::new();
     let describe = ServerAction::<DescribeCredential>::new();
     let toggle = ServerAction::<SetCredentialEnabled>::new();
+    // Read again after each change that went through; a refused one leaves its panel open with
+    // what was typed.
+    let changes = [
+        successes(reveal),
+        successes(roll),
+        successes(revoke),
+        successes(describe),
+        successes(toggle),
+    ];
     let keys = Resource::new(
-        move || {
-            let versions = reveal.version().get()
-                + roll.version().get()
-                + revoke.version().get()
-                + describe.version().get()
-                + toggle.version().get();
-            (filter(), versions)
-        },
+        move || (filter(), changes.iter().map(|count| count.get()).sum::<usize>()),
         |((application, environment), _)| api_keys(application, environment),
     );
     let outcome = RevealOutcome::follow(reveal, roll);
@@ -352,7 +363,7 @@ pub fn ApiKeysPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted" role="status">"Loading keys…"</p> }>
             {move || keys.get().map(|keys| match keys {
                 Err(AppError::Unauthenticated) => view! { <SignInRedirect/> }.into_any(),
-                Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
+                Err(error) => view! { <LoadFailed error/> }.into_any(),
                 Ok(list) => {
                     let (selected_app, selected_env) = filter();
                     view! {
@@ -385,7 +396,7 @@ pub fn ApiKeysPage() -> impl IntoView {
                             view! {
                                 <section class="card">
                                     <div class="table-scroll">
-                                        <table class="stack">
+                                        <table class="stack" aria-label="API keys">
                                             <thead><tr>
                                                 <th scope="col">"Name"</th><th scope="col">"Public key"</th><th scope="col">"Application"</th>
                                                 <th scope="col">"Environment"</th><th scope="col">"Enabled"</th><th scope="col">"Created"</th>

@@ -220,7 +220,7 @@ fn HowItWorks() -> impl IntoView {
                 </li>
             </ol>
             <h3>"Endpoints"</h3>
-            {reference_table(
+            {reference_table("Gateway endpoints",
                 [
                     Column::code("Method and path", "Endpoint"),
                     Column::text("Called by", "Called by"),
@@ -275,7 +275,7 @@ fn Forwarding() -> impl IntoView {
                 "Consumers present their credential in one of three ways. Forward the header to verify exactly as it "
                 "arrived: do not decode, trim or rebuild it."
             </p>
-            {reference_table(
+            {reference_table("Ways to forward a credential",
                 [
                     Column::text("Style", "Style"),
                     Column::code("Header the consumer sends", "Header"),
@@ -324,7 +324,7 @@ fn Answers() -> impl IntoView {
                 "request only on a "<code>"200"</code>"; treat every other status, a timeout and a refused connection "
                 "as a refusal."
             </p>
-            {reference_table(
+            {reference_table("Answers to verify",
                 [
                     Column::text("Status", "Status"),
                     Column::code("Code", "Code"),
@@ -354,7 +354,7 @@ fn UpstreamHeaders() -> impl IntoView {
                 "On a "<code>"200"</code>", Portico says who is calling both in the JSON body and in headers, so a "
                 "proxy can copy them onto the request it forwards without reading JSON:"
             </p>
-            {reference_table([Column::code("Header", "Header"), Column::text("Value", "Value")], &UPSTREAM_HEADERS)}
+            {reference_table("Headers for your upstream", [Column::code("Header", "Header"), Column::text("Value", "Value")], &UPSTREAM_HEADERS)}
             <ul>
                 <li>
                     "Set the "<code>"X-Portico-*"</code>" headers on every request you forward, replacing any the "
@@ -453,7 +453,7 @@ fn ClientCredentials() -> impl IntoView {
                 "Errors follow RFC 6749 §5.2, for example "
                 <code>"{\"error\":\"invalid_scope\",\"error_description\":\"…\"}"</code>":"
             </p>
-            {reference_table(
+            {reference_table("Token endpoint errors",
                 [
                     Column::text("Status", "Status"),
                     Column::code("Error", "Error"),
@@ -598,8 +598,10 @@ impl Column {
     }
 }
 
-/// One of the page's reference tables; each row has exactly one cell per column.
+/// One of the page's reference tables, called `name` for screen readers; each row has exactly
+/// one cell per column.
 fn reference_table<const COLUMNS: usize>(
+    name: &'static str,
     columns: [Column; COLUMNS],
     rows: &'static [[&'static str; COLUMNS]],
 ) -> impl IntoView {
@@ -627,7 +629,7 @@ fn reference_table<const COLUMNS: usize>(
         .collect_view();
     view! {
         <div class="table-scroll">
-            <table class="stack">
+            <table class="stack" aria-label=name>
                 <thead>
                     <tr>{headings}</tr>
                 </thead>

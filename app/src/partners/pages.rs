@@ -5,8 +5,8 @@
 use super::api::*;
 use crate::error::AppError;
 use crate::ui::{
-    ActionAlert, ActionButton, Confirm, FormAlert, FormFlashLoader, Notice, SignInRedirect, SubmitButton, TextField,
-    action_error, initial_value,
+    ActionAlert, ActionButton, Confirm, FormAlert, FormFlashLoader, LoadFailed, Notice, SignInRedirect, SubmitButton,
+    TextField, action_error, initial_value, successes,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -43,17 +43,21 @@ impl CompanyActions {
         }
     }
 
-    /// Changes whenever any action completes.
-    fn completed(&self) -> usize {
-        self.save.version().get()
-            + self.join.version().get()
-            + self.change_role.version().get()
-            + self.remove.version().get()
-            + self.decide.version().get()
-            + self.send.version().get()
-            + self.resend.version().get()
-            + self.cancel.version().get()
-            + self.approval.version().get()
+    /// How many of these actions have gone through: the page reads the company again after each,
+    /// and not after a refused one, whose form keeps what was typed. Call once per page.
+    fn succeeded(&self) -> Signal<usize> {
+        let counts = [
+            successes(self.save),
+            successes(self.join),
+            successes(self.change_role),
+            successes(self.remove),
+            successes(self.decide),
+            successes(self.send),
+            successes(self.resend),
+            successes(self.cancel),
+            successes(self.approval),
+        ];
+        Signal::derive(move || counts.iter().map(|count| count.get()).sum())
     }
 }
 
@@ -61,13 +65,14 @@ impl CompanyActions {
 pub fn CompanyPage() -> impl IntoView {
     let actions = CompanyActions::new();
     provide_context(actions);
-    let overview = Resource::new(move || actions.completed(), |_| company_overview());
+    let succeeded = actions.succeeded();
+    let overview = Resource::new(move || succeeded.get(), |_| company_overview());
     view! {
         <Title text="Company"/>
         <Transition fallback=|| view! { <p class="muted" role="status">"Loading your company…"</p> }>
             {move || overview.get().map(|overview| match overview {
                 Err(AppError::Unauthenticated) => view! { <SignInRedirect/> }.into_any(),
-                Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
+                Err(error) => view! { <LoadFailed error heading="Company"/> }.into_any(),
                 Ok(CompanyState::PublicDomain { domain }) => view! {
                     <h1>"Company"</h1>
                     <section class="card">
@@ -215,11 +220,11 @@ fn MembersCard(members: Vec<MemberRow>, is_admin: bool) -> impl IntoView {
     let sole_admin = members.iter().filter(|m| m.is_admin).count() == 1;
     view! {
         <section class="card">
-            <h2>"Members"</h2>
+            <h2 id="members-heading">"Members"</h2>
             <ActionAlert action=remove/>
             <ActionAlert action=change_role/>
             <div class="table-scroll">
-                <table class="stack">
+                <table class="stack" aria-labelledby="members-heading">
                     <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Joined"</th>{is_admin.then(|| view! { <th scope="col">"Actions"</th> })}</tr></thead>
                     <tbody>
                         {members.into_iter().map(|m| {
@@ -419,9 +424,9 @@ fn ApprovalSettingCard(required: bool) -> impl IntoView {
             <ActionAlert action/>
             <ActionForm action=action attr:class="form">
                 <div class="field checkbox">
-                    <input id="field-required" type="checkbox" name="required" value="on" checked=required/>
+                    <input id="field-required" type="checkbox" name="required" value="on" checked=required aria-describedby="field-required-hint"/>
                     <label for="field-required">"New members need approval"</label>
-                    <p class="hint">"When on, colleagues who verify an address at your domain wait until an admin approves them. Invited colleagues join at once."</p>
+                    <p class="hint" id="field-required-hint">"When on, colleagues who verify an address at your domain wait until an admin approves them. Invited colleagues join at once."</p>
                 </div>
                 <SubmitButton label="Save setting" busy_label="Saving…" pending=action.pending().into()/>
             </ActionForm>
@@ -452,7 +457,7 @@ pub fn CompanyActivityPage() -> impl IntoView {
                 Err(AppError::Forbidden) | Err(AppError::NotFound) => view! {
                     <p class="form-alert" role="alert">"Only company admins can see the activity log."</p>
                 }.into_any(),
-                Err(error) => view! { <p class="form-alert" role="alert">{error.to_string()}</p> }.into_any(),
+                Err(error) => view! { <LoadFailed error/> }.into_any(),
                 Ok(activity) => view! {
                     <section class="card">
                         <ActivityTable rows=activity.rows.clone()/>
@@ -594,7 +599,7 @@ pub fn ActivityTable(rows: Vec<ActivityRow>) -> impl IntoView {
     }
     view! {
         <div class="table-scroll">
-            <table class="stack">
+            <table class="stack" aria-label="Activity">
                 <thead><tr><th scope="col">"When"</th><th scope="col">"Who"</th><th scope="col">"What"</th><th scope="col">"Object"</th><th scope="col">"From"</th></tr></thead>
                 <tbody>
                     {rows.into_iter().map(|row| view! {

@@ -109,7 +109,7 @@ impl FieldWiring {
                 <label for=self.id>{label}</label>
                 {hint.map(|hint| view! { <p class="hint" id=self.hint_id>{hint}</p> })}
                 {control}
-                <p class="field-error" id=self.error_id aria-live="polite">{message}</p>
+                <p class="field-error" id=self.error_id>{message}</p>
             </div>
         }
     }
@@ -174,15 +174,20 @@ pub fn TextArea(
 
 /// The form-level message (e.g. "Email or password is incorrect"), announced to screen readers,
 /// with every field's problem listed under it: the fields show theirs too, but a form whose field
-/// has no place for its message (a compact row form) still says what is wrong. When an error
-/// arrives the alert takes the keyboard focus, so the next Tab leads into the form to fix it.
+/// has no place for its message (a compact row form) still says what is wrong, and the fields'
+/// own messages stay quiet so that nothing is read out twice. When an answer arrives the alert
+/// takes the keyboard focus, so the next Tab leads into the form to fix it.
 #[component]
 pub fn FormAlert(error: Signal<Option<AppError>>) -> impl IntoView {
     let message = move || error.get().and_then(|e| e.form_message());
     let alert = NodeRef::<leptos::html::Div>::new();
-    Effect::new(move |_| {
+    // Only an answer that arrives while the alert is on the page moves the focus: an alert built
+    // again with an earlier answer (its part of the page read again after another form's change)
+    // leaves the focus where the person is working.
+    Effect::new(move |earlier: Option<()>| {
         if error.with(Option::is_some)
-            && let Some(alert) = alert.get()
+            && earlier.is_some()
+            && let Some(alert) = alert.get_untracked()
         {
             let _ = alert.focus();
         }

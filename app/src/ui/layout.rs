@@ -10,8 +10,23 @@ pub fn Layout(children: Children) -> impl IntoView {
     // Re-read on every navigation, so sign-in and sign-out show at once in the header.
     let viewer = Resource::new(move || location.pathname.get(), |_| current_user());
     let sign_out = ServerAction::<SignOut>::new();
+    // After a navigation in the page (not the first load) the focus goes to the new page's
+    // content, as a full page load would put it at the start; otherwise it stays on the link that
+    // was followed, in a header that did not change.
+    let main = NodeRef::<leptos::html::Main>::new();
+    Effect::new(move |previous: Option<String>| {
+        let path = location.pathname.get();
+        if previous.is_some_and(|previous| previous != path)
+            && let Some(main) = main.get_untracked()
+        {
+            let _ = main.focus();
+        }
+        path
+    });
     view! {
-        <a class="skip-link" href="#main">"Skip to content"</a>
+        // `rel="external"` leaves the link to the browser, which moves the focus to the target; the
+        // router would only scroll there and leave the next Tab in the header.
+        <a class="skip-link" href="#main" rel="external">"Skip to content"</a>
         <header class="site-header">
             <a class="brand" href="/">"Portico"</a>
             <nav aria-label="Main">
@@ -47,7 +62,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                 </Transition>
             </nav>
         </header>
-        <main id="main" class="page">{children()}</main>
+        <main id="main" class="page" tabindex="-1" node_ref=main>{children()}</main>
         <footer class="site-footer">
             <a href="/terms">"Terms and conditions"</a>
         </footer>

@@ -14,4 +14,4 @@ pub use forms::{
 };
 pub use layout::{Layout, NotFound};
 pub use links::{SignInRedirect, encode_query_value};
-pub use notice::{Notice, has_flag};
+pub use notice::{LoadFailed, Notice, has_flag};

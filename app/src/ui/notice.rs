@@ -1,17 +1,43 @@
-//! Status messages: what a page says after a change went through.
+//! Status messages: what a page says after a change went through, or when it could not load.
 
+use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 /// The message for a change that went through, shown while the address carries its flag
 /// (`?saved=1`): server functions redirect there (see `backend::navigation`), which a form posted
 /// without JavaScript follows, and the router follows for one posted with it. The paragraph stays
-/// in the page while hidden, so screen readers announce it when it appears.
+/// in the page while hidden, so screen readers announce it when it appears. When the button that
+/// was pressed went away with the part of the page that was read again, the focus would fall to
+/// the page itself; the message takes it instead, so the next Tab starts from there.
 #[component]
 pub fn Notice(flag: &'static str, children: Children) -> impl IntoView {
     let query = use_query_map();
+    let shown = move || query.read().get(flag).is_some();
+    let paragraph = NodeRef::<leptos::html::P>::new();
+    Effect::new(move |_| {
+        if shown() {
+            request_animation_frame(move || {
+                if focus_was_lost()
+                    && let Some(paragraph) = paragraph.get_untracked()
+                {
+                    let _ = paragraph.focus();
+                }
+            });
+        }
+    });
     view! {
-        <p class="notice" role="status" class:hidden=move || query.read().get(flag).is_none()>{children()}</p>
+        <p class="notice" role="status" tabindex="-1" node_ref=paragraph class:hidden=move || !shown()>{children()}</p>
+    }
+}
+
+/// Whether nothing in the page has the focus, e.g. because the focused button was removed.
+fn focus_was_lost() -> bool {
+    let document = document();
+    match (document.active_element(), document.body()) {
+        (None, _) => true,
+        (Some(active), Some(body)) => active == *body.as_ref(),
+        (Some(_), None) => false,
     }
 }
 
@@ -19,4 +45,14 @@ pub fn Notice(flag: &'static str, children: Children) -> impl IntoView {
 pub fn has_flag(flag: &'static str) -> Signal<bool> {
     let query = use_query_map();
     Signal::derive(move || query.read().get(flag).is_some())
+}
+
+/// What a page or a part of one shows when its data could not be read. A page whose heading is
+/// part of what failed passes it, so that the page still has one.
+#[component]
+pub fn LoadFailed(error: AppError, #[prop(optional)] heading: Option<&'static str>) -> impl IntoView {
+    view! {
+        {heading.map(|heading| view! { <h1>{heading}</h1> })}
+        <p class="form-alert" role="alert">{error.to_string()}</p>
+    }
 }

@@ -1,8 +1,11 @@
 //! The consumer credential a gateway forwards, parsed without touching the database:
 //! `x-api-key: <secret>`, `Authorization: Basic base64(<public key>:<secret>)` or
 //! `Authorization: Bearer <access token>`. Anything else, both headers at once, a header sent
-//! twice or a header too long to be a credential, is malformed, and malformed gets no detail.
+//! twice, a header too long to be a credential, or a secret or token whose checksum is wrong, is
+//! malformed, and malformed gets no detail. So a mistyped or made-up secret is refused before any
+//! lookup.
 
+use app::credentials::keys::{self, SecretKind};
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use base64::Engine as _;
@@ -29,7 +32,7 @@ pub fn from_headers(headers: &HeaderMap) -> Result<Presented, Malformed> {
     };
     match (single(headers, "x-api-key")?, single(headers, AUTHORIZATION.as_str())?) {
         (Some(api_key), None) => Ok(Presented::ApiKey {
-            secret: header_text(api_key)?,
+            secret: well_formed(SecretKind::ApiSecret, header_text(api_key)?)?,
         }),
         (None, Some(authorization)) => parse_authorization(&header_text(authorization)?),
         _ => Err(Malformed),
@@ -59,18 +62,29 @@ fn parse_authorization(value: &str) -> Result<Presented, Malformed> {
         let (public_key, secret) = decoded.split_once(':').ok_or(Malformed)?;
         Ok(Presented::Basic {
             public_key: public_key.to_owned(),
-            secret: secret.to_owned(),
+            secret: well_formed(SecretKind::ApiSecret, secret.to_owned())?,
         })
     } else if scheme.eq_ignore_ascii_case("bearer") {
-        Ok(Presented::Bearer { token: rest.to_owned() })
+        Ok(Presented::Bearer {
+            token: well_formed(SecretKind::AccessToken, rest.to_owned())?,
+        })
     } else {
         Err(Malformed)
+    }
+}
+
+/// `candidate` if it has the kind's prefix and a matching checksum.
+fn well_formed(kind: SecretKind, candidate: String) -> Result<String, Malformed> {
+    match keys::check(kind, &candidate) {
+        Ok(_) => Ok(candidate),
+        Err(_) => Err(Malformed),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use app::credentials::keys::PlainSecret;
     use axum::http::HeaderValue;
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
@@ -88,36 +102,73 @@ mod tests {
         )
     }
 
+    fn secret() -> String {
+        PlainSecret::generate(SecretKind::ApiSecret, "sandbox")
+            .expose()
+            .to_owned()
+    }
+
+    /// The same text with its last character changed, so that its checksum no longer matches.
+    fn mistyped(secret: &str) -> String {
+        let (body, last) = secret.split_at(secret.len() - 1);
+        format!("{body}{}", if last == "A" { "B" } else { "A" })
+    }
+
     #[test]
     fn each_documented_form_is_understood() {
+        let secret = secret();
+        let token = PlainSecret::generate(SecretKind::AccessToken, "sandbox")
+            .expose()
+            .to_owned();
         assert_eq!(
-            from_headers(&headers(&[("x-api-key", "sk_sandbox_x")])),
-            Ok(Presented::ApiKey {
-                secret: "sk_sandbox_x".into()
-            })
+            from_headers(&headers(&[("x-api-key", &secret)])),
+            Ok(Presented::ApiKey { secret: secret.clone() })
         );
         assert_eq!(
-            from_headers(&headers(&[("authorization", &basic("pk_a:sk_b"))])),
+            from_headers(&headers(&[("authorization", &basic(&format!("pk_a:{secret}")))])),
             Ok(Presented::Basic {
                 public_key: "pk_a".into(),
-                secret: "sk_b".into()
+                secret: secret.clone()
             })
         );
         assert_eq!(
-            from_headers(&headers(&[("authorization", "bearer at_x")])),
-            Ok(Presented::Bearer { token: "at_x".into() })
+            from_headers(&headers(&[("authorization", &format!("bearer {token}"))])),
+            Ok(Presented::Bearer { token })
         );
     }
 
     #[test]
     fn basic_credentials_split_at_the_first_colon() {
+        // RFC 7617: here the secret is everything after the first colon, so it starts with a
+        // colon and is refused; a split at the last colon would have accepted it.
+        let secret = secret();
+        assert_eq!(parse_authorization(&basic(&format!("pk_a::{secret}"))), Err(Malformed));
         assert_eq!(
-            from_headers(&headers(&[("authorization", &basic("pk_a:sk:with:colons"))])),
+            parse_authorization(&basic(&format!("pk_a:{secret}"))),
             Ok(Presented::Basic {
                 public_key: "pk_a".into(),
-                secret: "sk:with:colons".into()
+                secret
             })
         );
+    }
+
+    #[test]
+    fn secrets_and_tokens_with_a_wrong_checksum_are_refused_unread() {
+        let secret = secret();
+        let token = PlainSecret::generate(SecretKind::AccessToken, "sandbox")
+            .expose()
+            .to_owned();
+        let cases = [
+            headers(&[("x-api-key", &mistyped(&secret))]),
+            headers(&[("authorization", &basic(&format!("pk_a:{}", mistyped(&secret))))]),
+            headers(&[("authorization", &format!("Bearer {}", mistyped(&token)))]),
+            // The right checksum on the wrong kind: a token is not an API secret.
+            headers(&[("x-api-key", &token)]),
+            headers(&[("authorization", &format!("Bearer {secret}"))]),
+        ];
+        for case in cases {
+            assert_eq!(from_headers(&case), Err(Malformed), "{case:?}");
+        }
     }
 
     #[test]

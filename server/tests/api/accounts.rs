@@ -24,6 +24,11 @@ on_both_databases!(
     a_link_is_bound_to_the_address_it_was_sent_to,
     every_endpoint_that_takes_an_address_is_rate_limited,
     forwarded_addresses_count_only_from_a_trusted_proxy,
+    a_reset_link_lives_one_hour,
+    emailed_tokens_are_256_random_bits_stored_as_their_sha256,
+    an_address_is_unique_by_a_database_constraint,
+    a_password_of_128_characters_counts_to_its_last_character,
+    spaces_around_a_password_are_part_of_it,
 );
 
 async fn start(backend: Backend) -> (TestApp, SmtpSink) {
@@ -380,6 +385,223 @@ async fn expired_links_are_refused(backend: Backend) {
     assert_eq!(
         scalar(&app, "SELECT COUNT(*) FROM users WHERE email_verified_at IS NOT NULL").await,
         0
+    );
+    app.stop().await;
+}
+
+/// How long the email token of `purpose` was issued for, in seconds.
+async fn token_lifetime(app: &TestApp, purpose: &str) -> i64 {
+    let sql = match app.db.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => format!(
+            "SELECT CAST(EXTRACT(EPOCH FROM (expires_at - created_at)) AS BIGINT) FROM email_tokens WHERE purpose = '{purpose}'"
+        ),
+        _ => format!(
+            "SELECT CAST((julianday(expires_at) - julianday(created_at)) * 86400 + 0.5 AS INTEGER) FROM email_tokens WHERE purpose = '{purpose}'"
+        ),
+    };
+    scalar(app, &sql).await
+}
+
+async fn a_reset_link_lives_one_hour(backend: Backend) {
+    let (app, smtp) = start(backend).await;
+    verified_user(&app, &smtp, "Ada", "ada@acme.example").await;
+    let browser = app.browser();
+    assert_eq!(
+        browser
+            .call("forgot_password", &[("email", "ada@acme.example")])
+            .await
+            .status(),
+        200
+    );
+    let token = token_of(
+        &smtp
+            .wait_for("ada@acme.example", |m| m.subject.contains("Reset"))
+            .await
+            .link(),
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM email_tokens WHERE purpose = 'reset_password'"
+        )
+        .await,
+        1
+    );
+    assert_eq!(token_lifetime(&app, "reset_password").await, 3600);
+    // One second past its hour, the link is refused and the password stays.
+    app.db
+        .execute_unprepared(match app.db.get_database_backend() {
+            sea_orm::DatabaseBackend::Postgres => {
+                "UPDATE email_tokens SET expires_at = NOW() - INTERVAL '1 second' WHERE purpose = 'reset_password'"
+            }
+            _ => "UPDATE email_tokens SET expires_at = '2000-01-01 00:00:00+00:00' WHERE purpose = 'reset_password'",
+        })
+        .await
+        .unwrap();
+    let expired = browser
+        .call(
+            "reset_password",
+            &[("token", &token), ("new_password", "a brand new passphrase 2026")],
+        )
+        .await;
+    assert_eq!(expired.status(), 422);
+    assert!(expired.text().await.unwrap().contains("expired"));
+    assert_eq!(app.browser().sign_in("ada@acme.example", PASSWORD).await.status(), 200);
+    app.stop().await;
+}
+
+async fn emailed_tokens_are_256_random_bits_stored_as_their_sha256(backend: Backend) {
+    use base64::Engine as _;
+    let (app, smtp) = start(backend).await;
+    let browser = app.browser();
+    assert_eq!(browser.sign_up("Ada", "ada@acme.example", PASSWORD).await.status(), 200);
+    let verify = token_of(
+        &smtp
+            .wait_for("ada@acme.example", |m| m.subject.contains("Verify"))
+            .await
+            .link(),
+    );
+    assert_eq!(browser.call("verify_email", &[("token", &verify)]).await.status(), 200);
+    browser.call("forgot_password", &[("email", "ada@acme.example")]).await;
+    let reset = token_of(
+        &smtp
+            .wait_for("ada@acme.example", |m| m.subject.contains("Reset"))
+            .await
+            .link(),
+    );
+    for (purpose, token) in [("verify_email", &verify), ("reset_password", &reset)] {
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(token)
+            .unwrap_or_else(|error| panic!("{purpose} token {token:?} is not base64url: {error}"));
+        assert_eq!(bytes.len(), 32, "a {purpose} token carries 256 bits");
+        let stored = text(
+            &app,
+            &format!("SELECT token_hash FROM email_tokens WHERE purpose = '{purpose}'"),
+        )
+        .await;
+        assert_eq!(
+            stored,
+            Some(app::backend::tokens::sha256_hex(token)),
+            "the {purpose} token is stored as its SHA-256"
+        );
+    }
+    assert_ne!(verify, reset);
+    app.stop().await;
+}
+
+async fn an_address_is_unique_by_a_database_constraint(backend: Backend) {
+    let (app, smtp) = start(backend).await;
+    verified_user(&app, &smtp, "Ada", "ada@acme.example").await;
+    let insert = |email: &str, canonical: &str| {
+        format!(
+            "INSERT INTO users (email, email_canonical, full_name, password_hash, password_changed_at, created_at, updated_at) \
+             VALUES ('{email}', '{canonical}', 'Twin', 'not-a-hash', '2026-01-01 00:00:00+00:00', \
+             '2026-01-01 00:00:00+00:00', '2026-01-01 00:00:00+00:00')"
+        )
+    };
+    // The statement itself is sound: a new address goes in.
+    app.db
+        .execute_unprepared(&insert("Bob@acme.example", "bob@acme.example"))
+        .await
+        .expect("a row with a new address is accepted");
+    // The same address, bypassing every check the code makes, is refused by the database.
+    let twin = app
+        .db
+        .execute_unprepared(&insert("ADA@acme.example", "ada@acme.example"))
+        .await
+        .expect_err("a second row with the same canonical address is refused");
+    assert!(
+        app::backend::is_unique_violation(&twin),
+        "refused by a unique constraint: {twin}"
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM users WHERE email_canonical = 'ada@acme.example'"
+        )
+        .await,
+        1
+    );
+    app.stop().await;
+}
+
+async fn a_password_of_128_characters_counts_to_its_last_character(backend: Backend) {
+    let (app, smtp) = start(backend).await;
+    let password: String = "violet otter carries 17 maps; "
+        .chars()
+        .cycle()
+        .take(127)
+        .chain(['Z'])
+        .collect();
+    assert_eq!(password.chars().count(), 128);
+    let browser = app.browser();
+    assert_eq!(
+        browser.sign_up("Ada", "ada@acme.example", &password).await.status(),
+        200,
+        "128 characters are allowed"
+    );
+    let token = token_of(&smtp.wait_for("ada@acme.example", |_| true).await.link());
+    assert_eq!(browser.call("verify_email", &[("token", &token)]).await.status(), 200);
+
+    assert_eq!(
+        app.browser()
+            .sign_in("ada@acme.example", &password[..127])
+            .await
+            .status(),
+        422,
+        "the first 127 characters are not the password"
+    );
+    assert_eq!(
+        app.browser()
+            .sign_in("ada@acme.example", &format!("{}Y", &password[..127]))
+            .await
+            .status(),
+        422,
+        "a different last character is not the password"
+    );
+    assert_eq!(app.browser().sign_in("ada@acme.example", &password).await.status(), 200);
+    app.stop().await;
+}
+
+async fn spaces_around_a_password_are_part_of_it(backend: Backend) {
+    let (app, smtp) = start(backend).await;
+    let spaced = "  eleven chars plus spaces  ";
+    let browser = app.browser();
+    assert_eq!(browser.sign_up("Ada", "ada@acme.example", spaced).await.status(), 200);
+    let token = token_of(&smtp.wait_for("ada@acme.example", |_| true).await.link());
+    assert_eq!(browser.call("verify_email", &[("token", &token)]).await.status(), 200);
+    for typed in [spaced.trim(), spaced.trim_start(), spaced.trim_end()] {
+        assert_eq!(
+            app.browser().sign_in("ada@acme.example", typed).await.status(),
+            422,
+            "{typed:?} is not the password"
+        );
+    }
+    assert_eq!(browser.sign_in("ada@acme.example", spaced).await.status(), 200);
+    // A new password is taken as typed too.
+    let changed = browser
+        .call(
+            "change_password",
+            &[
+                ("current_password", spaced),
+                ("new_password", " another passphrase 2026 "),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status(), 200);
+    assert_eq!(
+        app.browser()
+            .sign_in("ada@acme.example", "another passphrase 2026")
+            .await
+            .status(),
+        422
+    );
+    assert_eq!(
+        app.browser()
+            .sign_in("ada@acme.example", " another passphrase 2026 ")
+            .await
+            .status(),
+        200
     );
     app.stop().await;
 }

@@ -30,6 +30,10 @@ on_both_databases!(
     adding_an_environment_provisions_and_removing_one_revokes,
     owners_add_and_remove_api_products_and_switched_off_ones_stay,
     operators_manage_products_and_environments,
+    rolling_with_a_day_or_a_week_of_grace_keeps_the_old_secret_that_long,
+    partner_admins_who_are_not_owners_add_and_remove_co_owners,
+    every_owner_is_emailed_when_credentials_are_ready,
+    an_application_name_is_unique_within_its_partner_only,
 );
 
 async fn start(backend: Backend) -> (TestApp, SmtpSink, Browser) {
@@ -576,6 +580,11 @@ async fn only_owners_reach_credentials(backend: Backend) {
                     ("password", PASSWORD),
                 ],
             ),
+            // Who asks is checked before what they sent: a bad grace period is no clue either.
+            (
+                "roll_secret",
+                vec![("credential_id", id.as_str()), ("grace", "forever")],
+            ),
             ("revoke_credential", vec![("credential_id", id.as_str())]),
         ] {
             let response = browser.call(endpoint, &fields).await;
@@ -583,14 +592,15 @@ async fn only_owners_reach_credentials(backend: Backend) {
             assert_eq!(response.text().await.unwrap(), missing_body, "{who} {endpoint}");
         }
     }
-    for endpoint in ["reveal_secret", "revoke_credential"] {
-        assert_eq!(
-            anonymous
-                .call(endpoint, &[("credential_id", id.as_str())])
-                .await
-                .status(),
-            401
-        );
+    for (endpoint, fields) in [
+        ("reveal_secret", vec![("credential_id", id.as_str())]),
+        (
+            "roll_secret",
+            vec![("credential_id", id.as_str()), ("grace", "forever")],
+        ),
+        ("revoke_credential", vec![("credential_id", id.as_str())]),
+    ] {
+        assert_eq!(anonymous.call(endpoint, &fields).await.status(), 401, "{endpoint}");
     }
     assert_eq!(
         text(&app, &format!("SELECT secret_hash FROM credentials WHERE id = {id}")).await,
@@ -1496,7 +1506,7 @@ async fn the_api_keys_page_lists_owned_credentials_with_filters_renames_and_swit
         back_to("revoke_credential", &[("credential_id", &id)]).await,
         "/keys?environment=sandbox&revoked=1"
     );
-    let notice = r#"<p role="status" class="notice">Key saved.</p>"#;
+    let notice = r#"<p role="status" tabindex="-1" class="notice">Key saved.</p>"#;
     assert!(owner.page("/keys?environment=sandbox&saved=1").await.contains(notice));
     assert!(
         !owner.page("/keys?environment=sandbox").await.contains(notice),
@@ -1879,5 +1889,190 @@ async fn operators_manage_products_and_environments(backend: Backend) {
         .await,
         3
     );
+    app.stop().await;
+}
+
+async fn rolling_with_a_day_or_a_week_of_grace_keeps_the_old_secret_that_long(backend: Backend) {
+    let (app, _smtp, owner) = start(backend).await;
+    let public_id = register(&owner, &["Sandbox"]).await;
+    let id = credential_id(&provisioned(&owner, &public_id).await, "Sandbox", "Digital Banking");
+    let first: Value = owner.call_json("reveal_secret", &[("credential_id", &id)]).await;
+    let mut old_secret = first["secret"].as_str().unwrap().to_owned();
+    let grace_left = match app.db.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => format!(
+            "SELECT CAST(EXTRACT(EPOCH FROM (previous_secret_expires_at - NOW())) AS BIGINT) FROM credentials WHERE id = {id}"
+        ),
+        _ => format!(
+            "SELECT CAST((julianday(previous_secret_expires_at) - julianday('now')) * 86400 AS INTEGER) FROM credentials WHERE id = {id}"
+        ),
+    };
+    for (grace, seconds) in [("24h", 86_400), ("7d", 604_800)] {
+        let rolled = owner
+            .call("roll_secret", &[("credential_id", &id), ("grace", grace)])
+            .await;
+        assert_eq!(rolled.status(), 200, "{grace}");
+        let rolled: Value = rolled.json().await.unwrap();
+        let new_secret = rolled["secret"].as_str().unwrap().to_owned();
+        assert_ne!(new_secret, old_secret, "{grace}");
+        assert_eq!(
+            text(
+                &app,
+                &format!("SELECT previous_secret_hash FROM credentials WHERE id = {id}")
+            )
+            .await,
+            Some(app::backend::tokens::sha256_hex(&old_secret)),
+            "the secret before the {grace} roll keeps working"
+        );
+        let left = scalar(&app, &grace_left).await;
+        assert!(
+            (seconds - 60..=seconds + 60).contains(&left),
+            "{grace}: the old secret works for {left} s more"
+        );
+        old_secret = new_secret;
+    }
+    app.stop().await;
+}
+
+async fn partner_admins_who_are_not_owners_add_and_remove_co_owners(backend: Backend) {
+    // Ada set up the company, so she is its admin; Cy, a plain member, registers the application.
+    let (app, smtp, admin) = start(backend).await;
+    let cy = developer(&app, &smtp, "Cy", "cy@acme.example").await;
+    let mel = developer(&app, &smtp, "Mel", "mel@acme.example").await;
+    let company: Value = admin.call_json("company_overview", &[]).await;
+    let is_admin = |email: &str| {
+        company["Member"]["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["email"] == email)
+            .unwrap_or_else(|| panic!("{email} in {company}"))["is_admin"]
+            .clone()
+    };
+    assert_eq!(is_admin("ada@acme.example"), true, "{company}");
+    assert_eq!(is_admin("cy@acme.example"), false, "{company}");
+    let public_id = register(&cy, &["Sandbox"]).await;
+    provisioned(&cy, &public_id).await;
+    let before: Value = details(&admin, &public_id).await.json().await.unwrap();
+    assert_eq!(before["is_owner"], false, "the admin is not an owner");
+
+    let add = [("public_id", public_id.as_str()), ("email", "mel@acme.example")];
+    let added = admin.call("add_co_owner", &add).await;
+    assert_eq!(added.status(), 200, "{}", added.text().await.unwrap());
+    let seen_by_mel: Value = credentials(&mel, &public_id).await.json().await.unwrap();
+    assert_eq!(seen_by_mel["is_owner"], true, "Mel is a co-owner now");
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM application_owners").await, 2);
+    // Adding owners does not make the admin one.
+    let admin_view = credentials(&admin, &public_id).await.text().await.unwrap();
+    assert!(!admin_view.contains("pk_sandbox_"), "{admin_view}");
+
+    let owners: Value = details(&admin, &public_id).await.json().await.unwrap();
+    let user_id = |email: &str| {
+        owners["owners"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["email"] == email)
+            .unwrap_or_else(|| panic!("{email} in {owners}"))["user_id"]
+            .to_string()
+    };
+    let remove = [
+        ("public_id", public_id.as_str()),
+        ("user_id", &user_id("mel@acme.example")),
+    ];
+    assert_eq!(admin.call("remove_co_owner", &remove).await.status(), 200);
+    let seen_by_mel: Value = credentials(&mel, &public_id).await.json().await.unwrap();
+    assert_eq!(seen_by_mel["is_owner"], false, "Mel is no longer an owner");
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM application_owners").await, 1);
+    // The last owner stays, whoever asks.
+    let last = [
+        ("public_id", public_id.as_str()),
+        ("user_id", &user_id("cy@acme.example")),
+    ];
+    assert_eq!(admin.call("remove_co_owner", &last).await.status(), 422);
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM application_owners").await, 1);
+    app.stop().await;
+}
+
+async fn every_owner_is_emailed_when_credentials_are_ready(backend: Backend) {
+    let (app, smtp, owner) = start(backend).await;
+    let public_id = register(&owner, &["Sandbox"]).await;
+    provisioned(&owner, &public_id).await;
+    let ready = |m: &crate::support::smtp::ReceivedMail| m.subject.contains("Credentials for Payments Hub are ready");
+    smtp.wait_for("ada@acme.example", ready).await;
+    developer(&app, &smtp, "Cy", "cy@acme.example").await;
+    let co_owner = [("public_id", public_id.as_str()), ("email", "cy@acme.example")];
+    assert_eq!(owner.call("add_co_owner", &co_owner).await.status(), 200);
+    assert!(smtp.to("cy@acme.example").iter().all(|m| !ready(m)));
+
+    // Adding UAT through the scope form provisions it; then both owners hear about it.
+    let (products, environments) = catalogue(&owner).await;
+    let mut fields = vec![("public_id".to_owned(), public_id.clone())];
+    fields.extend(products.iter().map(|(id, _)| ("products[]".to_owned(), id.to_string())));
+    fields.extend(
+        environments
+            .iter()
+            .filter(|(_, name)| name == "Sandbox" || name == "UAT")
+            .map(|(id, _)| ("environments[]".to_owned(), id.to_string())),
+    );
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(owner.call("update_scope", &borrowed).await.status(), 200);
+    let after = provisioned(&owner, &public_id).await;
+    assert_eq!(after["credentials"].as_array().unwrap().len(), 4, "{after}");
+
+    let mail = smtp.wait_for("cy@acme.example", ready).await;
+    assert!(mail.link().ends_with(&format!("/apis/{public_id}")), "{}", mail.link());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while smtp.to("ada@acme.example").iter().filter(|m| ready(m)).count() < 2 {
+        assert!(tokio::time::Instant::now() < deadline, "Ada got no second ready email");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.stop().await;
+}
+
+async fn an_application_name_is_unique_within_its_partner_only(backend: Backend) {
+    let (app, smtp, owner) = start(backend).await;
+    register(&owner, &["Sandbox"]).await;
+    // Another partner may use the same name.
+    let zed = developer(&app, &smtp, "Zed", "zed@globex.example").await;
+    let theirs = register(&zed, &["Sandbox"]).await;
+    let view: Value = details(&zed, &theirs).await.json().await.unwrap();
+    assert_eq!(view["name"], "Payments Hub");
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM applications WHERE name = 'Payments Hub'").await,
+        2
+    );
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(DISTINCT partner_id) FROM applications").await,
+        2
+    );
+    // Within one partner it is taken, for every member.
+    let colleague = developer(&app, &smtp, "Cy", "cy@acme.example").await;
+    let (products, environments) = catalogue(&colleague).await;
+    let (product, environment) = (products[0].0.to_string(), environments[0].0.to_string());
+    let again = colleague
+        .call(
+            "register_application",
+            &[
+                ("name", "Payments Hub"),
+                ("app_type", "web"),
+                ("auth_method", "authorization_code"),
+                ("description", ""),
+                ("site_url", ""),
+                ("redirect_urls", "https://acme.example/cb"),
+                ("products[]", product.as_str()),
+                ("environments[]", environment.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(again.status(), 422);
+    let body: Value = again.json().await.unwrap();
+    assert!(
+        body["Invalid"]["fields"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("already"),
+        "{body}"
+    );
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM applications").await, 2);
     app.stop().await;
 }

@@ -25,6 +25,7 @@ on_both_databases!(
     owners_are_warned_once_about_a_burst_of_failures,
     service_applications_get_oauth_clients_and_bearer_tokens,
     the_oauth2_crate_obtains_a_token_that_verifies,
+    no_token_or_secret_reaches_the_logs_the_session_or_the_audit_log,
 );
 
 pub(crate) const OPERATOR: &str = "ops@provider.example";
@@ -437,7 +438,11 @@ async fn usage_is_written_in_batches_and_shown_to_owners(backend: Backend) {
     for _ in 0..5 {
         assert_eq!(verify(&gateway, Some(&token), &headers).await.status, 200);
     }
-    let wrong = basic(&key.public_key, "sk_sandbox_wrong");
+    // Well formed but not this credential's: a wrong checksum is refused before any lookup and
+    // counts against nothing.
+    let someone_elses =
+        app::credentials::keys::PlainSecret::generate(app::credentials::keys::SecretKind::ApiSecret, "sandbox");
+    let wrong = basic(&key.public_key, someone_elses.expose());
     assert_eq!(
         verify(&gateway, Some(&token), &[("authorization", &wrong)])
             .await
@@ -1066,5 +1071,96 @@ async fn without_its_database_verification_fails_closed_with_503() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    f.app.stop().await;
+}
+
+async fn no_token_or_secret_reaches_the_logs_the_session_or_the_audit_log(backend: Backend) {
+    let f = fixture(backend).await;
+    let gateway = gateway_token(&f.operator, "Sandbox").await;
+
+    // An API secret, revealed and then rolled; both work while the grace period runs.
+    let key = sandbox_key(&f.owner).await;
+    let roll = [("credential_id", key.credential_id.as_str()), ("grace", "1h")];
+    let rolled: Value = f.owner.call_json("roll_secret", &roll).await;
+    let rolled_secret = rolled["secret"].as_str().unwrap().to_owned();
+    assert!(rolled_secret.starts_with("sk_sandbox_"), "{rolled}");
+    for secret in [&key.secret, &rolled_secret] {
+        let answer = verify(&f.app, Some(&gateway), &[("x-api-key", secret)]).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        let basic = basic(&key.public_key, secret);
+        let answer = verify(&f.app, Some(&gateway), &[("authorization", &basic)]).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+    }
+
+    // An OAuth client secret, revealed and rolled, and a bearer token from each.
+    let application = service_application(&f.owner).await;
+    let (row_id, client_id, client_secret) = oauth_client(&f.owner, &application).await;
+    let roll = [
+        ("credential_id", row_id.as_str()),
+        ("kind", "oauth_client"),
+        ("grace", "1h"),
+    ];
+    let rolled: Value = f.owner.call_json("roll_secret", &roll).await;
+    let rolled_client_secret = rolled["secret"].as_str().unwrap().to_owned();
+    assert!(rolled_client_secret.starts_with("cs_sandbox_"), "{rolled}");
+    let mut access_tokens = Vec::new();
+    for secret in [&client_secret, &rolled_client_secret] {
+        let (status, issued, _) = token_request(
+            &f.app,
+            Some((&client_id, secret)),
+            &[("grant_type", "client_credentials")],
+        )
+        .await;
+        assert_eq!(status, 200, "{issued}");
+        let access = issued["access_token"].as_str().unwrap().to_owned();
+        let bearer = format!("Bearer {access}");
+        let answer = verify(&f.app, Some(&gateway), &[("authorization", &bearer)]).await;
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        assert_eq!(introspect(&f.app, &gateway, &access).await["active"], true);
+        access_tokens.push(access);
+    }
+    // The owner is told about the rolls; those emails go through the outbox too.
+    f.smtp
+        .wait_for("ada@acme.example", |m| m.subject.contains("was rolled"))
+        .await;
+
+    let logs = crate::support::captured_logs();
+    assert!(logs.contains("secret revealed"), "logs were captured");
+    let secrets = [
+        ("the gateway token", &gateway),
+        ("the API secret", &key.secret),
+        ("the rolled API secret", &rolled_secret),
+        ("the OAuth client secret", &client_secret),
+        ("the rolled OAuth client secret", &rolled_client_secret),
+        ("a bearer token", &access_tokens[0]),
+        ("a bearer token from the rolled secret", &access_tokens[1]),
+    ];
+    for (what, secret) in secrets {
+        assert!(!logs.contains(secret.as_str()), "{what} appears in the logs");
+        for (table, column) in [
+            ("sessions", "data"),
+            ("audit_events", "detail"),
+            ("outbox", "text_body"),
+            ("outbox", "html_body"),
+        ] {
+            let found = scalar(
+                &f.app,
+                &format!("SELECT COUNT(*) FROM {table} WHERE {column} LIKE '%{secret}%'"),
+            )
+            .await;
+            assert_eq!(found, 0, "{what} appears in {table}.{column}");
+        }
+    }
+    // The checks looked at rows that exist: the sessions and the history of these changes.
+    assert!(scalar(&f.app, "SELECT COUNT(*) FROM sessions").await >= 2);
+    assert_eq!(
+        scalar(
+            &f.app,
+            "SELECT COUNT(*) FROM audit_events WHERE action IN \
+             ('gateway_token.created', 'credential.revealed', 'credential.rolled', 'oauth_client.revealed', 'oauth_client.rolled')"
+        )
+        .await,
+        5
+    );
     f.app.stop().await;
 }

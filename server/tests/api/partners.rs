@@ -19,6 +19,7 @@ on_both_databases!(
     the_last_admin_stays_even_under_concurrent_removals,
     removing_a_member_ends_their_access_at_once,
     the_activity_log_records_changes_newest_first,
+    invitation_tokens_are_256_random_bits_stored_as_their_sha256,
 );
 
 async fn start(backend: Backend) -> (TestApp, SmtpSink) {
@@ -186,7 +187,7 @@ async fn new_members_can_need_approval(backend: Backend) {
     assert!(
         ada.page(&location)
             .await
-            .contains(r#"<p role="status" class="notice">Request approved: they are a member now.</p>"#)
+            .contains(r#"<p role="status" tabindex="-1" class="notice">Request approved: they are a member now.</p>"#)
     );
     assert_eq!(overview(&bob).await["Member"]["is_admin"], false);
     smtp.wait_for("bob@acme.example", |m| m.subject.contains("You have joined"))
@@ -664,5 +665,47 @@ async fn the_activity_log_records_changes_newest_first(backend: Backend) {
     let latest: Value = ada.call_json("company_activity", &[("page", "0")]).await;
     assert_eq!(latest["rows"][0]["action"], "member.removed");
     assert_eq!(latest["rows"][0]["object_name"], "Bob", "{latest}");
+    app.stop().await;
+}
+
+async fn invitation_tokens_are_256_random_bits_stored_as_their_sha256(backend: Backend) {
+    use base64::Engine as _;
+    let (app, smtp) = start(backend).await;
+    let ada = verified_user(&app, &smtp, "Ada", "ada@acme.example").await;
+    create_company(&ada, "Acme Ltd").await;
+    assert_eq!(
+        ada.call("send_invitation", &[("email", "cy@acme.example")])
+            .await
+            .status(),
+        200
+    );
+    let token = token_of(
+        &smtp
+            .wait_for("cy@acme.example", |m| m.subject.contains("invited you"))
+            .await
+            .link(),
+    );
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(&token)
+        .unwrap_or_else(|error| panic!("the token {token:?} is not base64url: {error}"));
+    assert_eq!(bytes.len(), 32, "an invitation token carries 256 bits");
+    assert_eq!(
+        crate::support::text(
+            &app,
+            "SELECT token_hash FROM invitations WHERE email = 'cy@acme.example'"
+        )
+        .await,
+        Some(app::backend::tokens::sha256_hex(&token)),
+        "the invitation token is stored as its SHA-256"
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            &format!("SELECT COUNT(*) FROM invitations WHERE token_hash = '{token}'")
+        )
+        .await,
+        0,
+        "the token itself is stored nowhere"
+    );
     app.stop().await;
 }

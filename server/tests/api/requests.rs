@@ -13,6 +13,8 @@ on_both_databases!(
     nothing_changes_state_over_get,
     bad_input_gets_a_clear_client_error,
     fifty_concurrent_sign_ups_all_succeed,
+    the_content_security_policy_allows_nothing_foreign,
+    huge_numbers_get_a_client_error_never_a_server_error,
 );
 
 async fn users(app: &TestApp) -> i64 {
@@ -268,6 +270,184 @@ async fn fifty_concurrent_sign_ups_all_succeed(backend: Backend) {
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
     assert_eq!(users(&app).await, 50);
     app.stop().await;
+}
+
+/// The sources of `policy` that are not the portal's own, by directive. Allowed: `'self'`,
+/// `'none'`, a nonce, `'wasm-unsafe-eval'` (the wasm bundle), `data:` for images and fonts, and
+/// the base URL's own origin.
+fn foreign_sources(policy: &str, origin: &str) -> Vec<String> {
+    let mut foreign = Vec::new();
+    for directive in policy.split(';').map(str::trim).filter(|d| !d.is_empty()) {
+        let mut words = directive.split_ascii_whitespace();
+        let name = words.next().unwrap();
+        for source in words {
+            let allowed = match source {
+                "'self'" | "'none'" | "'wasm-unsafe-eval'" => true,
+                "data:" => matches!(name, "img-src" | "font-src"),
+                _ if source == origin => true,
+                _ => source
+                    .strip_prefix("'nonce-")
+                    .and_then(|rest| rest.strip_suffix('\''))
+                    .is_some_and(|nonce| {
+                        nonce.len() >= 16 && nonce.chars().all(|c| c.is_ascii_alphanumeric() || "+/=-_".contains(c))
+                    }),
+            };
+            if !allowed {
+                foreign.push(format!("{name} {source}"));
+            }
+        }
+    }
+    foreign
+}
+
+async fn the_content_security_policy_allows_nothing_foreign(backend: Backend) {
+    let smtp = SmtpSink::start().await;
+    let app = TestApp::spawn(&TestConfig::new(backend, &smtp).await).await;
+    let ada = crate::support::portal::developer(&app, &smtp, "Ada Lovelace", "ada@acme.example").await;
+    let anonymous = app.browser();
+    let mut responses = Vec::new();
+    for path in [
+        "/",
+        "/signin",
+        "/signup",
+        "/forgot-password",
+        "/docs",
+        "/no-such-page",
+        "/pkg/portico.css",
+    ] {
+        responses.push((format!("GET {path}"), anonymous.get(path).await));
+    }
+    for path in ["/apis", "/apis/new", "/keys", "/profile", "/company"] {
+        responses.push((format!("GET {path} signed in"), ada.get(path).await));
+    }
+    responses.push(("POST /api/current_user".to_owned(), ada.call("current_user", &[]).await));
+    let origin = app.base_url.trim_end_matches('/');
+    for (request, response) in responses {
+        let policy = response
+            .headers()
+            .get("content-security-policy")
+            .unwrap_or_else(|| panic!("{request} answers {} without a policy", response.status()))
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            foreign_sources(&policy, origin),
+            Vec::<String>::new(),
+            "{request}: {policy}"
+        );
+        let directives: Vec<&str> = policy
+            .split(';')
+            .filter_map(|d| d.split_ascii_whitespace().next())
+            .collect();
+        assert!(
+            directives.contains(&"default-src"),
+            "{request}: everything unnamed falls back to a default: {policy}"
+        );
+        assert!(policy.contains("frame-ancestors 'none'"), "{request}: {policy}");
+        assert!(!policy.contains("'unsafe-eval'"), "{request}: {policy}");
+        if response.status() == 200 && request.starts_with("GET /") && !request.contains("/pkg/") {
+            for directive in ["script-src", "object-src", "base-uri"] {
+                assert!(directives.contains(&directive), "{request} names {directive}: {policy}");
+            }
+        }
+    }
+    // The parser itself refuses what a loosened policy would carry.
+    for loose in [
+        "default-src 'self' https://cdn.example",
+        "script-src 'self' 'unsafe-inline'",
+        "script-src *",
+        "connect-src 'self' https:",
+        "script-src 'self' data:",
+        "default-src 'self' http://127.0.0.1:1",
+        "script-src 'nonce-'",
+    ] {
+        assert!(!foreign_sources(loose, origin).is_empty(), "{loose}");
+    }
+    app.stop().await;
+}
+
+async fn huge_numbers_get_a_client_error_never_a_server_error(backend: Backend) {
+    let smtp = SmtpSink::start().await;
+    let app = TestApp::spawn(&TestConfig::new(backend, &smtp).await).await;
+    let ada = crate::support::portal::developer(&app, &smtp, "Ada Lovelace", "ada@acme.example").await;
+    let public_id = crate::support::portal::register(&ada, &["Sandbox"]).await;
+    crate::support::portal::provisioned(&ada, &public_id).await;
+    let huge = "99999999999999999999";
+    let enormous = "9".repeat(400);
+    let cases: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("reveal_secret", vec![("credential_id", huge)]),
+        ("reveal_secret", vec![("credential_id", "-99999999999999999999")]),
+        ("reveal_secret", vec![("credential_id", &enormous)]),
+        ("reveal_secret", vec![("credential_id", "1e30")]),
+        ("roll_secret", vec![("credential_id", huge), ("grace", "none")]),
+        ("revoke_credential", vec![("credential_id", huge)]),
+        (
+            "set_credential_enabled",
+            vec![("credential_id", huge), ("enabled", "true")],
+        ),
+        ("describe_credential", vec![("credential_id", huge), ("name", "Key")]),
+        ("remove_co_owner", vec![("public_id", &public_id), ("user_id", huge)]),
+        ("application_activity", vec![("public_id", &public_id), ("page", huge)]),
+        ("application_activity", vec![("public_id", &public_id), ("page", "-1")]),
+        (
+            "update_scope",
+            vec![
+                ("public_id", &public_id),
+                ("products[]", huge),
+                ("environments[]", huge),
+            ],
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (endpoint, fields) in &cases {
+        let status = ada.call(endpoint, fields).await.status().as_u16();
+        if status != 400 && status != 422 {
+            wrong.push(format!("{endpoint} {fields:?} answered {status}"));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "huge numbers must get 400 or 422:\n{}",
+        wrong.join("\n")
+    );
+    // The largest id a column holds is just an id that does not exist.
+    let largest = i64::MAX.to_string();
+    for endpoint in ["reveal_secret", "revoke_credential"] {
+        let status = ada.call(endpoint, &[("credential_id", &largest)]).await.status();
+        assert_eq!(status, 404, "{endpoint} with credential_id = i64::MAX");
+    }
+    // And nothing changed.
+    assert_eq!(
+        crate::support::scalar(&app, "SELECT COUNT(*) FROM credentials WHERE state = 'issued'").await,
+        2
+    );
+    app.stop().await;
+}
+
+/// SECURITY.md § Faults and load: SQLite runs in WAL mode with a busy timeout, as the server's
+/// own connections report.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_runs_in_wal_mode_with_a_busy_timeout() {
+    crate::support::within_time_limit(async {
+        let smtp = SmtpSink::start().await;
+        let app = TestApp::spawn(&TestConfig::new(Backend::Sqlite, &smtp).await).await;
+        // Several connections of the pool at once: each one was opened with the same settings.
+        let answers = futures::future::join_all((0..4).map(|_| async {
+            let journal = crate::support::text(&app, "PRAGMA journal_mode").await;
+            let timeout = crate::support::scalar(&app, "PRAGMA busy_timeout").await;
+            (journal, timeout)
+        }))
+        .await;
+        for (journal, timeout) in answers {
+            assert_eq!(journal.as_deref(), Some("wal"));
+            assert!(
+                timeout >= 1000,
+                "a writer waits at least a second for another ({timeout} ms)"
+            );
+        }
+        app.stop().await;
+    })
+    .await;
 }
 
 /// Panics raised in Leptos's rendering code, counted from the moment the first caller asks.
