@@ -8,7 +8,10 @@
 //! - for plain form posts (JavaScript off): the error and the typed values go into the session
 //!   flash and the browser is sent back to the form, which shows them;
 //! - redirects only ever stay on this site, whatever the `Referer` says;
-//! - a plain post that reveals a secret gets a page showing it, not a redirect that would lose it.
+//! - a plain post that reveals a secret gets a page showing it, not a redirect that would lose it;
+//! - a field the server function does not take is refused, not ignored (see `fields`).
+
+pub mod fields;
 
 use crate::startup::ServerState;
 use app::accounts::api::FormFlash;
@@ -66,6 +69,18 @@ pub async fn guard(
 
     // Where a browser without JavaScript goes back to: the page the form was on, if it is ours.
     let back = referer_path(&state.app.settings.base_url, &parts.headers).unwrap_or_else(|| "/".to_owned());
+
+    if let Some(unknown) = state
+        .accepted
+        .first_unknown(&endpoint, fields.keys().map(String::as_str))
+    {
+        tracing::warn!(endpoint = %endpoint, field = %unknown, "server function sent a field it does not take");
+        let error = AppError::invalid_form(format!("This form does not take a field called “{unknown}”."));
+        if plain_form {
+            return back_to_form(&session, &endpoint, &back, error, fields).await;
+        }
+        return error_response(false, &error, &back);
+    }
 
     if RATE_LIMITED.contains(&endpoint.as_str()) {
         match check_rate_limits(&state, &endpoint, client, fields.get("email")).await {

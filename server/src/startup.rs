@@ -5,6 +5,7 @@ use crate::gateway::Gateway;
 use crate::middleware::{
     TrustedOrigin, TrustedProxies, finish_abandoned_requests, identify_client, require_same_origin, security_headers,
 };
+use crate::server_fns::fields::Accepted;
 use crate::{server_fns, workers};
 use app::backend::AppState;
 use app::backend::hashing::PasswordHasher;
@@ -32,6 +33,8 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 pub struct ServerState {
     pub leptos_options: LeptosOptions,
     pub app: AppState,
+    /// The fields each server function takes.
+    pub accepted: Arc<Accepted>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +45,8 @@ pub enum StartupError {
     Mail(#[from] app::backend::mail::MailError),
     #[error("network: {0}")]
     Io(#[from] std::io::Error),
+    #[error("server functions missing from the list in server_fns/fields.rs: {0}")]
+    UnlistedServerFunctions(String),
 }
 
 pub struct Application {
@@ -72,7 +77,18 @@ impl Application {
         let transport = Transport::from_settings(&settings)?;
         let session_store = DbSessionStore::new(db);
         let gateway = Gateway::new(state.clone());
-        let router = router(state.clone(), leptos_options, session_store.clone(), gateway.clone());
+        let accepted = Accepted::of_every_server_function();
+        let unlisted = accepted.unlisted();
+        if !unlisted.is_empty() {
+            return Err(StartupError::UnlistedServerFunctions(unlisted.join(", ")));
+        }
+        let router = router(
+            state.clone(),
+            leptos_options,
+            session_store.clone(),
+            gateway.clone(),
+            Arc::new(accepted),
+        );
         Ok(Self {
             listener,
             router,
@@ -152,7 +168,13 @@ fn portal_routes() -> Vec<AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-fn router(state: AppState, leptos_options: LeptosOptions, session_store: DbSessionStore, gateway: Gateway) -> Router {
+fn router(
+    state: AppState,
+    leptos_options: LeptosOptions,
+    session_store: DbSessionStore,
+    gateway: Gateway,
+    accepted: Arc<Accepted>,
+) -> Router {
     let settings = state.settings.clone();
     let sessions = SessionManagerLayer::new(session_store)
         .with_name("portico_session")
@@ -165,6 +187,7 @@ fn router(state: AppState, leptos_options: LeptosOptions, session_store: DbSessi
     let server_state = ServerState {
         leptos_options: leptos_options.clone(),
         app: state.clone(),
+        accepted,
     };
     let origin = TrustedOrigin(settings.base_url.as_str().into());
     // What browsers use: pages, server functions, files. Sessions and the origin check apply

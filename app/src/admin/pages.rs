@@ -26,6 +26,18 @@ pub fn AdminPage() -> impl IntoView {
         successes(revoke_token),
         successes(save_limit),
     ];
+    // A new gateway token appears at the top of the page, far from the form that asked for it:
+    // its heading takes the focus, so that it is read out and scrolled to.
+    let token_heading = NodeRef::<leptos::html::H2>::new();
+    Effect::new(move |_| {
+        if matches!(create_token.value().get(), Some(Ok(_))) {
+            request_animation_frame(move || {
+                if let Some(heading) = token_heading.get_untracked() {
+                    let _ = heading.focus();
+                }
+            });
+        }
+    });
     let overview = Resource::new(
         move || changes.iter().map(|count| count.get()).sum::<usize>(),
         |_| admin_overview(),
@@ -37,7 +49,7 @@ pub fn AdminPage() -> impl IntoView {
         <Notice flag="token_revoked">"Gateway token revoked: gateways using it are refused from their next request."</Notice>
         <Notice flag="rate_limit_saved">"Rate limit saved."</Notice>
         <Notice flag="catalogue_saved">"Saved."</Notice>
-        {move || create_token.value().get().and_then(Result::ok).map(|revealed| view! { <SecretBox revealed/> })}
+        {move || create_token.value().get().and_then(Result::ok).map(|revealed| view! { <SecretBox revealed heading=token_heading/> })}
         <Transition fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
             {move || overview.get().map(|overview| match overview {
                 Err(AppError::Unauthenticated) => view! { <SignInRedirect/> }.into_any(),

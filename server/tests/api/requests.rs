@@ -14,6 +14,7 @@ on_both_databases!(
     bad_input_gets_a_clear_client_error,
     fifty_concurrent_sign_ups_all_succeed,
     the_content_security_policy_allows_nothing_foreign,
+    fields_a_form_does_not_offer_are_refused_and_change_nothing,
     huge_numbers_get_a_client_error_never_a_server_error,
 );
 
@@ -246,10 +247,13 @@ async fn bad_input_gets_a_clear_client_error(backend: Backend) {
     assert!(json.status().is_client_error(), "{}", json.status());
     let unknown = browser.call("no_such_function", &[]).await;
     assert!(unknown.status().is_client_error(), "{}", unknown.status());
-    let huge_number = browser
-        .call("take_form_flash", &[("endpoint", &"9".repeat(5000))])
-        .await;
-    assert!(huge_number.status().is_success() || huge_number.status().is_client_error());
+    let extra = post(
+        format!("full_name=Ada&email=a@acme.example&password={PASSWORD}&nickname=ada").into_bytes(),
+        "application/x-www-form-urlencoded",
+    )
+    .await
+    .unwrap();
+    assert_eq!(extra.status(), 422, "an unknown field is refused");
     assert_eq!(users(&app).await, 0);
     app.stop().await;
 }
@@ -269,6 +273,106 @@ async fn fifty_concurrent_sign_ups_all_succeed(backend: Backend) {
     let statuses = futures::future::join_all(sign_ups).await;
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
     assert_eq!(users(&app).await, 50);
+    app.stop().await;
+}
+
+/// SECURITY.md: a client cannot set partner, owner, role or environment fields that the form does
+/// not offer. Server functions take only the fields of their forms, and anything else is refused
+/// as a whole, with the field named, rather than ignored.
+async fn fields_a_form_does_not_offer_are_refused_and_change_nothing(backend: Backend) {
+    use crate::support::portal::{developer, register};
+    use crate::support::{scalar, text};
+    let smtp = SmtpSink::start().await;
+    let app = TestApp::spawn(&TestConfig::new(backend, &smtp).await).await;
+    let ada = developer(&app, &smtp, "Ada Lovelace", "ada@acme.example").await;
+    let public_id = register(&ada, &["Sandbox"]).await;
+    let profile = [
+        ("full_name", "Ada Lovelace"),
+        ("job_title", "CTO"),
+        ("phone", ""),
+        ("accept_terms", "on"),
+    ];
+    let company = [
+        ("name", "Acme Ltd"),
+        ("website", ""),
+        ("address", ""),
+        ("country", ""),
+        ("phone", ""),
+        ("description", ""),
+    ];
+    // Each: the endpoint, the fields its form sends, and one field it does not offer.
+    type Form<'a> = Vec<(&'a str, &'a str)>;
+    let cases: Vec<(&str, Form, (&str, &str))> = vec![
+        ("save_profile", profile.to_vec(), ("email", "ada@globex.example")),
+        ("save_profile", profile.to_vec(), ("is_operator", "true")),
+        ("save_company", company.to_vec(), ("domain", "globex.example")),
+        ("save_company", company.to_vec(), ("partner_id", "2")),
+        (
+            "update_application",
+            vec![
+                ("public_id", public_id.as_str()),
+                ("name", "Renamed"),
+                ("description", ""),
+                ("site_url", ""),
+                ("redirect_urls", "https://acme.example/callback"),
+            ],
+            ("owner_id", "2"),
+        ),
+        (
+            "update_application",
+            vec![
+                ("public_id", public_id.as_str()),
+                ("name", "Renamed"),
+                ("description", ""),
+                ("site_url", ""),
+                ("redirect_urls", "https://acme.example/callback"),
+            ],
+            ("status[]", "active"),
+        ),
+        (
+            "change_member_role",
+            vec![("member_id", "1"), ("role", "admin")],
+            ("partner_id", "2"),
+        ),
+    ];
+    let before = (
+        text(&app, "SELECT email FROM users").await,
+        text(&app, "SELECT domain FROM partners").await,
+        text(&app, "SELECT name FROM applications").await,
+        scalar(&app, "SELECT COUNT(*) FROM audit_events").await,
+    );
+    for (endpoint, mut fields, extra) in cases {
+        fields.push(extra);
+        let response = ada.call(endpoint, &fields).await;
+        assert_eq!(response.status(), 422, "{endpoint} with {}", extra.0);
+        let body = response.text().await.unwrap();
+        let field = extra.0.split('[').next().unwrap();
+        assert!(body.contains(field), "{endpoint}: the answer names {field}: {body}");
+    }
+    let after = (
+        text(&app, "SELECT email FROM users").await,
+        text(&app, "SELECT domain FROM partners").await,
+        text(&app, "SELECT name FROM applications").await,
+        scalar(&app, "SELECT COUNT(*) FROM audit_events").await,
+    );
+    assert_eq!(before, after, "nothing changed");
+    // Without JavaScript the refusal comes back to the form like any other.
+    let plain = ada
+        .submit(
+            "/profile",
+            "save_profile",
+            &[("full_name", "Ada"), ("email", "x@globex.example")],
+        )
+        .await;
+    assert_eq!(plain.status(), 303);
+    assert!(
+        ada.page("/profile")
+            .await
+            .contains("This form does not take a field called “email”.")
+    );
+    // The same requests without the extra field go through: the refusal was the field's.
+    assert_eq!(ada.call("save_profile", &profile).await.status(), 200);
+    assert_eq!(ada.call("save_company", &company).await.status(), 200);
     app.stop().await;
 }
 
