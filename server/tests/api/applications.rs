@@ -2,6 +2,7 @@
 //! permission matrix for everything that takes an application or credential id.
 
 use crate::on_both_databases;
+use crate::support::faults::{clear_fault, inject_fault};
 use crate::support::portal::{catalogue, credential_id, credentials, details, developer, provisioned, register};
 use crate::support::smtp::SmtpSink;
 use crate::support::{Backend, Browser, PASSWORD, TestApp, TestConfig, scalar, text, verified_user};
@@ -19,6 +20,7 @@ on_both_databases!(
     revoking_stops_a_credential,
     only_owners_reach_credentials,
     a_provisioning_job_that_runs_twice_issues_nothing_twice,
+    a_failure_midway_leaves_nothing_half_made_and_the_retry_issues_once,
     without_javascript_a_revealed_secret_comes_back_on_a_page_that_is_not_stored,
     operators_approve_or_reject_production_and_owners_are_told,
     owners_edit_the_details_under_the_registration_rules,
@@ -647,6 +649,78 @@ async fn only_owners_reach_credentials(backend: Backend) {
         co_owner.call("reveal_secret", &[("credential_id", &id)]).await.status(),
         200
     );
+    app.stop().await;
+}
+
+/// SECURITY.md § Faults and load: registering and issuing are atomic, so a failure at any step
+/// leaves nothing half-made, and the retried job issues everything exactly once.
+async fn a_failure_midway_leaves_nothing_half_made_and_the_retry_issues_once(backend: Backend) {
+    let (app, smtp, owner) = start(backend).await;
+    let count = async |sql: &str| scalar(&app, sql).await;
+
+    // The last write of a registration fails: none of the earlier ones stays.
+    inject_fault(&app, "jobs", None).await;
+    let (products, environments) = catalogue(&owner).await;
+    let sandbox = environments
+        .iter()
+        .find(|(_, name)| name == "Sandbox")
+        .unwrap()
+        .0
+        .to_string();
+    let mut fields = vec![
+        ("name".to_owned(), "Payments Hub".to_owned()),
+        ("app_type".to_owned(), "web".to_owned()),
+        ("auth_method".to_owned(), "authorization_code".to_owned()),
+        ("description".to_owned(), String::new()),
+        ("site_url".to_owned(), String::new()),
+        ("redirect_urls".to_owned(), "https://acme.example/callback".to_owned()),
+        ("environments[]".to_owned(), sandbox),
+    ];
+    fields.extend(products.iter().map(|(id, _)| ("products[]".to_owned(), id.to_string())));
+    let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let refused = owner.call("register_application", &borrowed).await;
+    assert!(refused.status().is_server_error(), "{}", refused.status());
+    for table in ["applications", "application_owners", "credentials", "jobs"] {
+        assert_eq!(count(&format!("SELECT COUNT(*) FROM {table}")).await, 0, "{table}");
+    }
+    assert_eq!(
+        count("SELECT COUNT(*) FROM audit_events WHERE action LIKE 'application.%'").await,
+        0
+    );
+    clear_fault(&app, "jobs").await;
+
+    // Now issuing fails at its last step: both jobs fail and roll back, and are retried.
+    inject_fault(&app, "audit_events", Some("credential.issued")).await;
+    let public_id = register(&owner, &["Sandbox"]).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while count("SELECT COUNT(*) FROM jobs WHERE attempts > 0").await < 2 {
+        assert!(tokio::time::Instant::now() < deadline, "the jobs were never tried");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        count("SELECT COUNT(*) FROM credentials WHERE state = 'queued' AND public_key IS NULL").await,
+        2,
+        "a failed job changes no credential"
+    );
+    assert_eq!(count("SELECT COUNT(*) FROM oauth_clients").await, 0);
+    assert_eq!(count("SELECT COUNT(*) FROM jobs WHERE done_at IS NOT NULL").await, 0);
+    let ready = |m: &crate::support::smtp::ReceivedMail| m.subject.contains("are ready");
+    assert!(!smtp.to("ada@acme.example").iter().any(ready));
+
+    // The fault clears; the retries (due a few seconds later) issue each credential once.
+    clear_fault(&app, "audit_events").await;
+    provisioned(&owner, &public_id).await;
+    assert_eq!(
+        count("SELECT COUNT(*) FROM credentials WHERE state = 'issued'").await,
+        2
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) FROM audit_events WHERE action = 'credential.issued'").await,
+        2
+    );
+    smtp.wait_for("ada@acme.example", ready).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(smtp.to("ada@acme.example").iter().filter(|m| ready(m)).count(), 1);
     app.stop().await;
 }
 

@@ -12,6 +12,7 @@ on_both_databases!(
     mail_waits_out_an_smtp_outage_and_a_restart,
     two_instances_deliver_each_message_once,
     shutdown_finishes_requests_in_flight,
+    mail_is_queued_with_its_change_or_not_at_all,
 );
 
 async fn mail_waits_out_an_smtp_outage_and_a_restart(backend: Backend) {
@@ -66,6 +67,50 @@ async fn mail_waits_out_an_smtp_outage_and_a_restart(backend: Backend) {
         assert!(tokio::time::Instant::now() < deadline, "the outbox row is marked sent");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    app.stop().await;
+}
+
+/// SECURITY.md § Faults and load: mail goes into the outbox in the same transaction as the change
+/// that causes it. A reset request queues its email before recording the request in the audit
+/// log; when that last write fails, the email goes with it.
+async fn mail_is_queued_with_its_change_or_not_at_all(backend: Backend) {
+    use crate::support::faults::{clear_fault, inject_fault};
+    let smtp = SmtpSink::start().await;
+    let app = TestApp::spawn(&TestConfig::new(backend, &smtp).await).await;
+    crate::support::verified_user(&app, &smtp, "Ada", "ada@acme.example").await;
+    let outbox = scalar(&app, "SELECT COUNT(*) FROM outbox").await;
+    let reset = |m: &crate::support::smtp::ReceivedMail| m.subject.contains("Reset");
+
+    inject_fault(&app, "audit_events", Some("account.password_reset_requested")).await;
+    let browser = app.browser();
+    let refused = browser.call("forgot_password", &[("email", "ada@acme.example")]).await;
+    assert!(refused.status().is_server_error(), "{}", refused.status());
+    assert_eq!(
+        scalar(&app, "SELECT COUNT(*) FROM outbox").await,
+        outbox,
+        "no mail queued"
+    );
+    assert_eq!(
+        scalar(
+            &app,
+            "SELECT COUNT(*) FROM email_tokens WHERE purpose = 'reset_password'"
+        )
+        .await,
+        0
+    );
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(!smtp.to("ada@acme.example").iter().any(reset), "no mail sent");
+
+    clear_fault(&app, "audit_events").await;
+    assert_eq!(
+        browser
+            .call("forgot_password", &[("email", "ada@acme.example")])
+            .await
+            .status(),
+        200
+    );
+    smtp.wait_for("ada@acme.example", reset).await;
+    assert_eq!(scalar(&app, "SELECT COUNT(*) FROM outbox").await, outbox + 1);
     app.stop().await;
 }
 

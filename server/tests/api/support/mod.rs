@@ -2,6 +2,7 @@
 //! database, a real SMTP listener on loopback, and HTTP clients that behave like browsers.
 #![allow(dead_code)]
 
+pub mod faults;
 pub mod portal;
 pub mod process;
 pub mod smtp;
