@@ -81,6 +81,15 @@ test('changing the password needs the current one', async ({ page }) => {
   await signUp(page, 'Cy', email);
   await verifyFromMail(page, email);
   await signIn(page, email);
+  // A refused save leaves the form as it was typed, and its alert takes the focus.
+  await page.getByLabel('Job title').fill('Chief Tinkerer');
+  await page.getByLabel('Phone').fill('call me');
+  await page.getByRole('button', { name: 'Save profile' }).click();
+  await expect(page.locator('#field-phone-error')).not.toBeEmpty();
+  await expect(page.getByRole('alert').filter({ hasText: 'Enter a phone number' })).toBeFocused();
+  await expect(page.getByLabel('Job title')).toHaveValue('Chief Tinkerer');
+  await expect(page.getByLabel('Phone')).toHaveValue('call me');
+
   await page.getByLabel('Current password').fill('not my password at all');
   await page.getByLabel('New password').fill('another long passphrase');
   await page.getByRole('button', { name: 'Change password' }).click();

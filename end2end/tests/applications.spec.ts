@@ -98,6 +98,9 @@ test('an owner registers an application, reveals a sandbox secret once, and an o
   await expect(sw).toHaveAttribute('aria-checked', 'true');
   await sw.click();
   await expect(sw).toHaveAttribute('aria-checked', 'false');
+  // The keys were read again and the pressed switch rebuilt: the status message holds the focus
+  // rather than the page losing it.
+  await expect(page.getByText('Key switched off')).toBeFocused();
   await page.goBack();
   await page.goto(`/apis`);
   await page.getByRole('link', { name: 'Payments Hub' }).click();

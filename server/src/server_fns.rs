@@ -74,8 +74,10 @@ pub async fn guard(
         .accepted
         .first_unknown(&endpoint, fields.keys().map(String::as_str))
     {
-        tracing::warn!(endpoint = %endpoint, field = %unknown, "server function sent a field it does not take");
-        let error = AppError::invalid_form(format!("This form does not take a field called “{unknown}”."));
+        // The name is the caller's: shortened, and written escaped so it cannot forge a log line.
+        let shown: String = unknown.chars().take(64).collect();
+        tracing::warn!(endpoint = %endpoint, field = ?shown, "server function sent a field it does not take");
+        let error = AppError::invalid_form(format!("This form does not take a field called “{shown}”."));
         if plain_form {
             return back_to_form(&session, &endpoint, &back, error, fields).await;
         }

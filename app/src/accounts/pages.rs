@@ -3,8 +3,8 @@
 
 use super::api::*;
 use crate::ui::{
-    FormAlert, FormFlashLoader, LoadFailed, Notice, SignInRedirect, SubmitButton, TextField, action_error, has_flag,
-    initial_value, successes,
+    FormAlert, FormFlashLoader, LoadFailed, Notice, SignInRedirect, SubmitButton, TextField, action_error,
+    answers_that_reload, has_flag, initial_value,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -231,7 +231,7 @@ pub fn ProfilePage() -> impl IntoView {
     let save = ServerAction::<SaveProfile>::new();
     // Reloaded after each save that went through, so "complete your profile" goes away without a
     // reload; a refused save leaves the form as typed.
-    let saved = successes(save);
+    let saved = answers_that_reload(save);
     let profile = Resource::new(move || saved.get(), |_| get_profile());
     view! {
         <Title text="Profile"/>

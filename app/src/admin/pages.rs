@@ -4,7 +4,8 @@ use super::api::*;
 use crate::credentials::pages::SecretBox;
 use crate::error::AppError;
 use crate::ui::{
-    ActionAlert, ActionButton, Confirm, LoadFailed, Notice, SignInRedirect, SubmitButton, encode_query_value, successes,
+    ActionAlert, ActionButton, Confirm, LoadFailed, Notice, SignInRedirect, SubmitButton, answers_that_reload,
+    encode_query_value,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -19,12 +20,12 @@ pub fn AdminPage() -> impl IntoView {
     let save_limit = ServerAction::<SaveRateLimit>::new();
     // Read again after each change that went through; a refused one leaves its form as typed.
     let changes = [
-        successes(decide),
-        successes(save_environment),
-        successes(save_product),
-        successes(create_token),
-        successes(revoke_token),
-        successes(save_limit),
+        answers_that_reload(decide),
+        answers_that_reload(save_environment),
+        answers_that_reload(save_product),
+        answers_that_reload(create_token),
+        answers_that_reload(revoke_token),
+        answers_that_reload(save_limit),
     ];
     // A new gateway token appears at the top of the page, far from the form that asked for it:
     // its heading takes the focus, so that it is read out and scrolled to.

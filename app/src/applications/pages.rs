@@ -11,7 +11,7 @@ use crate::partners::api::{CancelInvitation, InvitationRow, ResendInvitation};
 use crate::partners::pages::PendingInvitations;
 use crate::ui::{
     ActionAlert, ActionButton, Confirm, FormAlert, FormFlashLoader, LoadFailed, Notice, SignInRedirect, SubmitButton,
-    TextArea, TextField, action_error, initial_value, successes,
+    TextArea, TextField, action_error, answers_that_reload, initial_value,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -249,7 +249,11 @@ pub fn ApplicationPage() -> impl IntoView {
     let roll = ServerAction::<RollSecret>::new();
     let revoke = ServerAction::<RevokeCredential>::new();
     let actions = LifecycleActions::new();
-    let (revealed, rolled, revoked) = (successes(reveal), successes(roll), successes(revoke));
+    let (revealed, rolled, revoked) = (
+        answers_that_reload(reveal),
+        answers_that_reload(roll),
+        answers_that_reload(revoke),
+    );
     let key_actions = Signal::derive(move || revealed.get() + rolled.get() + revoked.get());
     // Each part of the page is read again only when something it shows may have changed, and is
     // rebuilt only then, so that a form being filled in elsewhere on the page stays as it is.
@@ -481,14 +485,14 @@ impl LifecycleActions {
         );
         let (resend_invitation, cancel_invitation) = (ServerAction::new(), ServerAction::new());
         let counts = [
-            successes(set_active),
-            successes(delete),
-            successes(add_owner),
-            successes(remove_owner),
-            successes(scope),
-            successes(details),
-            successes(resend_invitation),
-            successes(cancel_invitation),
+            answers_that_reload(set_active),
+            answers_that_reload(delete),
+            answers_that_reload(add_owner),
+            answers_that_reload(remove_owner),
+            answers_that_reload(scope),
+            answers_that_reload(details),
+            answers_that_reload(resend_invitation),
+            answers_that_reload(cancel_invitation),
         ];
         Self {
             set_active,

@@ -4,7 +4,9 @@
 use super::api::*;
 use crate::applications::api::OwnedCredential;
 use crate::error::AppError;
-use crate::ui::{ActionAlert, ActionButton, Confirm, FormFlashLoader, LoadFailed, Notice, SignInRedirect, successes};
+use crate::ui::{
+    ActionAlert, ActionButton, Confirm, FormFlashLoader, LoadFailed, Notice, SignInRedirect, answers_that_reload,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
@@ -337,11 +339,11 @@ pub fn ApiKeysPage() -> impl IntoView {
     // Read again after each change that went through; a refused one leaves its panel open with
     // what was typed.
     let changes = [
-        successes(reveal),
-        successes(roll),
-        successes(revoke),
-        successes(describe),
-        successes(toggle),
+        answers_that_reload(reveal),
+        answers_that_reload(roll),
+        answers_that_reload(revoke),
+        answers_that_reload(describe),
+        answers_that_reload(toggle),
     ];
     let keys = Resource::new(
         move || (filter(), changes.iter().map(|count| count.get()).sum::<usize>()),

@@ -6,7 +6,7 @@ use super::api::*;
 use crate::error::AppError;
 use crate::ui::{
     ActionAlert, ActionButton, Confirm, FormAlert, FormFlashLoader, LoadFailed, Notice, SignInRedirect, SubmitButton,
-    TextField, action_error, initial_value, successes,
+    TextField, action_error, answers_that_reload, initial_value,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -47,15 +47,15 @@ impl CompanyActions {
     /// and not after a refused one, whose form keeps what was typed. Call once per page.
     fn succeeded(&self) -> Signal<usize> {
         let counts = [
-            successes(self.save),
-            successes(self.join),
-            successes(self.change_role),
-            successes(self.remove),
-            successes(self.decide),
-            successes(self.send),
-            successes(self.resend),
-            successes(self.cancel),
-            successes(self.approval),
+            answers_that_reload(self.save),
+            answers_that_reload(self.join),
+            answers_that_reload(self.change_role),
+            answers_that_reload(self.remove),
+            answers_that_reload(self.decide),
+            answers_that_reload(self.send),
+            answers_that_reload(self.resend),
+            answers_that_reload(self.cancel),
+            answers_that_reload(self.approval),
         ];
         Signal::derive(move || counts.iter().map(|count| count.get()).sum())
     }

@@ -367,7 +367,7 @@ pub async fn change_role(
     row.update(&txn).await?;
     let event = Event::new("member.role_changed", "member", target.id)
         .partner(partner_id)
-        .detail(json!({ "role": role }));
+        .detail(json!({ "role": role, "user_id": target.user_id }));
     audit::record(&txn, actor, event).await?;
     txn.commit().await?;
     Ok(())
@@ -785,7 +785,9 @@ pub async fn accept_with_sign_up(
     audit::record(
         &txn,
         &actor,
-        Event::new("member.joined", "member", member.id).partner(partner.id),
+        Event::new("member.joined", "member", member.id)
+            .partner(partner.id)
+            .detail(json!({ "user_id": member.user_id })),
     )
     .await?;
     txn.commit().await?;
@@ -833,7 +835,9 @@ pub async fn accept_as(state: &AppState, actor: &Actor, user: &user::Model, toke
     audit::record(
         &txn,
         actor,
-        Event::new("member.joined", "member", member.id).partner(partner.id),
+        Event::new("member.joined", "member", member.id)
+            .partner(partner.id)
+            .detail(json!({ "user_id": member.user_id })),
     )
     .await?;
     txn.commit().await?;

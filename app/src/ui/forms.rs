@@ -236,16 +236,18 @@ pub fn ActionButton(
     }
 }
 
-/// How many times `action` has succeeded. A page reads its data again after each change that
-/// went through; one that was refused leaves the page, and what was typed into it, as it was.
-pub fn successes<S>(action: ServerAction<S>) -> Signal<usize>
+/// How many answers of `action` mean that the page's data should be read again: each change
+/// that went through, and each refusal because the thing acted on is gone (someone changed it
+/// elsewhere, so the page is out of date). Any other refusal leaves the page, and what was typed
+/// into it, as it was.
+pub fn answers_that_reload<S>(action: ServerAction<S>) -> Signal<usize>
 where
     S: ServerFn<Error = AppError> + Send + Sync + Clone + 'static,
     S::Output: Clone + Send + Sync + 'static,
 {
     let count = RwSignal::new(0);
     Effect::new(move |_| {
-        if matches!(action.value().get(), Some(Ok(_))) {
+        if matches!(action.value().get(), Some(Ok(_) | Err(AppError::NotFound))) {
             count.update(|n| *n += 1);
         }
     });

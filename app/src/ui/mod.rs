@@ -10,7 +10,7 @@ mod notice;
 
 pub use forms::{
     ActionAlert, ActionButton, Confirm, FormAlert, FormFlashLoader, SubmitButton, TextArea, TextField, action_error,
-    initial_value, successes,
+    answers_that_reload, initial_value,
 };
 pub use layout::{Layout, NotFound};
 pub use links::{SignInRedirect, encode_query_value};

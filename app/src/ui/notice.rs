@@ -17,17 +17,41 @@ pub fn Notice(flag: &'static str, children: Children) -> impl IntoView {
     let paragraph = NodeRef::<leptos::html::P>::new();
     Effect::new(move |_| {
         if shown() {
-            request_animation_frame(move || {
-                if focus_was_lost()
-                    && let Some(paragraph) = paragraph.get_untracked()
-                {
-                    let _ = paragraph.focus();
-                }
-            });
+            take_focus_if_lost(paragraph);
         }
     });
     view! {
         <p class="notice" role="status" tabindex="-1" node_ref=paragraph class:hidden=move || !shown()>{children()}</p>
+    }
+}
+
+/// How long after a notice appears it watches for the focus to be lost: the part of the page with
+/// the pressed button is rebuilt only once its data has been read again, a round trip later.
+const FOCUS_WATCH: std::time::Duration = std::time::Duration::from_secs(3);
+const FOCUS_WATCH_STEP: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Moves the focus to `paragraph` if, at any point in the next [`FOCUS_WATCH`], nothing on the
+/// page has it; once moved, or once the notice is gone, the watch ends.
+fn take_focus_if_lost(paragraph: NodeRef<leptos::html::P>) {
+    let done = StoredValue::new(false);
+    let steps = (FOCUS_WATCH.as_millis() / FOCUS_WATCH_STEP.as_millis()) as u32;
+    for step in 0..=steps {
+        set_timeout(
+            move || {
+                if done.try_get_value().unwrap_or(true) {
+                    return;
+                }
+                let Some(paragraph) = paragraph.get_untracked() else {
+                    done.try_set_value(true);
+                    return;
+                };
+                if focus_was_lost() {
+                    let _ = paragraph.focus();
+                    done.try_set_value(true);
+                }
+            },
+            FOCUS_WATCH_STEP * step,
+        );
     }
 }
 

@@ -13,6 +13,11 @@ use std::fmt;
 /// The fields of every server function, by endpoint (`sign_up`, `reveal_secret`…).
 pub struct Accepted(HashMap<&'static str, &'static [&'static str]>);
 
+/// One server function's endpoint and fields; `None` for fields when its argument type takes
+/// something but did not name its fields (a flattened or hand-written `Deserialize`), which
+/// would refuse every field it is sent.
+type Entry = (&'static str, Option<&'static [&'static str]>);
+
 impl Accepted {
     pub fn of_every_server_function() -> Self {
         use accounts::api::*;
@@ -20,7 +25,7 @@ impl Accepted {
         use applications::api::*;
         use credentials::api::*;
         use partners::api::*;
-        Self(HashMap::from([
+        Self::from_entries([
             // Accounts and the profile.
             entry::<SignUp>(),
             entry::<ResendVerification>(),
@@ -80,7 +85,17 @@ impl Accepted {
             entry::<AuditLog>(),
             entry::<SaveEnvironment>(),
             entry::<SaveProduct>(),
-        ]))
+        ])
+    }
+
+    fn from_entries(entries: impl IntoIterator<Item = Entry>) -> Self {
+        // An unreadable entry lists nothing, so `unlisted` reports it.
+        Self(
+            entries
+                .into_iter()
+                .filter_map(|(endpoint, fields)| fields.map(|fields| (endpoint, fields)))
+                .collect(),
+        )
     }
 
     /// The first field of `names` that `endpoint` does not take; `None` when all are known, or
@@ -94,8 +109,9 @@ impl Accepted {
         })
     }
 
-    /// The server functions Leptos registered that this list does not have: each must be added
-    /// to [`Accepted::of_every_server_function`], and the server refuses to start until it is.
+    /// The server functions Leptos registered that this list does not have (or whose fields could
+    /// not be read): each must be added to [`Accepted::of_every_server_function`], and the server
+    /// refuses to start until it is.
     pub fn unlisted(&self) -> Vec<String> {
         let mut unlisted: Vec<String> = leptos::server_fn::axum::server_fn_paths()
             .map(|(path, _)| path.rsplit('/').next().unwrap_or(path))
@@ -107,9 +123,15 @@ impl Accepted {
     }
 }
 
-fn entry<S: ServerFn + DeserializeOwned>() -> (&'static str, &'static [&'static str]) {
+fn entry<S: ServerFn + DeserializeOwned>() -> Entry {
     let endpoint = S::PATH.rsplit('/').next().unwrap_or(S::PATH);
-    (endpoint, field_names::<S>())
+    (endpoint, readable_field_names::<S>())
+}
+
+/// The field names of `T`, or `None` when it has fields (it takes memory) but named none.
+fn readable_field_names<T: DeserializeOwned>() -> Option<&'static [&'static str]> {
+    let fields = field_names::<T>();
+    (!fields.is_empty() || size_of::<T>() == 0).then_some(fields)
 }
 
 /// The field names serde's derived `Deserialize` of `T` asks for (renames applied): it passes
@@ -180,6 +202,23 @@ mod tests {
     fn field_names_are_read_from_the_derived_implementation() {
         assert_eq!(field_names::<Example>(), ["name", "kind", "ids"]);
         assert_eq!(field_names::<String>(), [] as [&str; 0]);
+    }
+
+    #[test]
+    fn an_argument_type_that_names_no_fields_is_left_out_to_be_reported() {
+        #[derive(serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Flattened {
+            #[serde(flatten)]
+            inner: Example,
+        }
+        #[derive(serde::Deserialize)]
+        struct NoArguments {}
+        assert_eq!(readable_field_names::<Flattened>(), None);
+        assert_eq!(readable_field_names::<NoArguments>(), Some(&[][..]));
+        assert_eq!(readable_field_names::<Example>(), Some(&["name", "kind", "ids"][..]));
+        let accepted = Accepted::from_entries([("flattened", None), ("plain", Some(&["name"][..]))]);
+        assert!(accepted.0.contains_key("plain") && !accepted.0.contains_key("flattened"));
     }
 
     #[test]

@@ -428,7 +428,7 @@ async fn a_reset_link_lives_one_hour(backend: Backend) {
         1
     );
     assert_eq!(token_lifetime(&app, "reset_password").await, 3600);
-    // One second past its hour, the link is refused and the password stays.
+    // Once its time is up, the link is refused and the password stays.
     app.db
         .execute_unprepared(match app.db.get_database_backend() {
             sea_orm::DatabaseBackend::Postgres => {

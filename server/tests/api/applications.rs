@@ -658,7 +658,7 @@ async fn a_failure_midway_leaves_nothing_half_made_and_the_retry_issues_once(bac
     let (app, smtp, owner) = start(backend).await;
     let count = async |sql: &str| scalar(&app, sql).await;
 
-    // The last write of a registration fails: none of the earlier ones stays.
+    // A write late in a registration fails: none of the earlier ones stays.
     inject_fault(&app, "jobs", None).await;
     let (products, environments) = catalogue(&owner).await;
     let sandbox = environments

@@ -438,8 +438,8 @@ async fn usage_is_written_in_batches_and_shown_to_owners(backend: Backend) {
     for _ in 0..5 {
         assert_eq!(verify(&gateway, Some(&token), &headers).await.status, 200);
     }
-    // Well formed but not this credential's: a wrong checksum is refused before any lookup and
-    // counts against nothing.
+    // Well formed but not this credential's secret, so it counts as a failure of the credential
+    // the public key names (a wrong checksum would be refused unread and count against nothing).
     let someone_elses =
         app::credentials::keys::PlainSecret::generate(app::credentials::keys::SecretKind::ApiSecret, "sandbox");
     let wrong = basic(&key.public_key, someone_elses.expose());
