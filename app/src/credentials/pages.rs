@@ -260,14 +260,23 @@ pub fn UsageChart(usage: UsageSummary, last_used: Option<String>) -> impl IntoVi
             }
         })
         .collect_view();
-    view! {
-        <div class="usage">
+    // An empty chart is a blank box that says nothing to someone who can see it: say it in words.
+    let chart = if usage.total == 0 {
+        view! { <span class="muted small">{summary}</span> }.into_any()
+    } else {
+        view! {
             <svg class="usage-chart" viewBox=format!("0 0 {WIDTH} {HEIGHT}") width=WIDTH.to_string() height=HEIGHT.to_string()
                 role="img" aria-label=summary.clone()>
                 <title>{summary.clone()}</title>
                 <line class="baseline" x1="0" x2=WIDTH.to_string() y1=HEIGHT.to_string() y2=HEIGHT.to_string()/>
                 {bars}
             </svg>
+        }
+        .into_any()
+    };
+    view! {
+        <div class="usage">
+            {chart}
             <span class="muted small">{format!("Last used: {}", last_used.unwrap_or_else(|| "never".into()))}</span>
         </div>
     }
@@ -396,7 +405,7 @@ pub fn ApiKeysPage() -> impl IntoView {
                             view! { <section class="card"><p>"You own no keys yet. Register an application on "<A href="/apis">"My APIs"</A>" to receive credentials."</p></section> }.into_any()
                         } else {
                             view! {
-                                <section class="card">
+                                <section class="card wide-table">
                                     <div class="table-scroll">
                                         <table class="stack" aria-label="API keys">
                                             <thead><tr>
