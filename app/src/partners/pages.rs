@@ -134,7 +134,7 @@ fn CompanyView(company: Company) -> impl IntoView {
     view! {
         <div class="page-heading">
             <h1>{name.clone()}</h1>
-            {is_admin.then(|| view! { <nav class="tabs" aria-label="Company"><A href="/company">"Details"</A><A href="/company/activity">"Activity"</A></nav> })}
+            {is_admin.then(|| view! { <CompanyTabs/> })}
         </div>
         <Notice flag="welcome">{format!("Welcome to {name}.")}</Notice>
         <Notice flag="saved">"Company saved."</Notice>
@@ -449,7 +449,7 @@ pub fn CompanyActivityPage() -> impl IntoView {
         <Title text="Company activity"/>
         <div class="page-heading">
             <h1>"Activity"</h1>
-            <nav class="tabs" aria-label="Company"><A href="/company">"Details"</A><A href="/company/activity">"Activity"</A></nav>
+            <CompanyTabs/>
         </div>
         <Suspense fallback=|| view! { <p class="muted" role="status">"Loading activity…"</p> }>
             {move || activity.get().map(|activity| match activity {
@@ -591,6 +591,18 @@ pub fn action_label(action: &str) -> String {
     }
 }
 
+/// The Company page's two tabs. "Details" is the current page only at `/company` itself: the
+/// router marks a link current for every path under it, which would mark both on the Activity tab.
+#[component]
+fn CompanyTabs() -> impl IntoView {
+    view! {
+        <nav class="tabs" aria-label="Company">
+            <A href="/company" exact=true>"Details"</A>
+            <A href="/company/activity">"Activity"</A>
+        </nav>
+    }
+}
+
 /// Audit events, newest first: when, who, what, on which object, from where.
 #[component]
 pub fn ActivityTable(rows: Vec<ActivityRow>) -> impl IntoView {
@@ -606,7 +618,7 @@ pub fn ActivityTable(rows: Vec<ActivityRow>) -> impl IntoView {
                         <tr>
                             <td data-label="When">{row.when}</td>
                             <td data-label="Who">{row.actor}</td>
-                            <td data-label="What">{action_label(&row.action)}<br/><code class="muted small">{row.action}</code></td>
+                            <td data-label="What">{action_label(&row.action)}<br/><code class="muted small event-code">{row.action}</code></td>
                             <td data-label="Object">
                                 {row.object_name.map(|name| view! { {name}<br/> })}
                                 <code class="muted small">{row.object}</code>

@@ -655,6 +655,26 @@ async fn the_activity_log_records_changes_newest_first(backend: Backend) {
     assert_eq!(leaked, 0);
     let page = ada.page("/company/activity").await;
     assert!(page.contains("partner.updated") && page.contains("Older"));
+    // Of the page's two tabs only Activity is marked as the current page.
+    let link_to = |html: &str, text: &str| {
+        let end = html
+            .find(&format!(">{text}</a>"))
+            .unwrap_or_else(|| panic!("a {text} link"));
+        let start = html[..end].rfind("<a").unwrap();
+        html[start..end].to_owned()
+    };
+    assert!(
+        link_to(&page, "Activity").contains(r#"aria-current="page""#),
+        "{}",
+        link_to(&page, "Activity")
+    );
+    assert!(
+        !link_to(&page, "Details").contains("aria-current"),
+        "{}",
+        link_to(&page, "Details")
+    );
+    let details = ada.page("/company").await;
+    assert!(link_to(&details, "Details").contains(r#"aria-current="page""#));
 
     // A removed member's row is gone; the event still names the person.
     let bob = member_id(&overview(&ada).await, "bob@acme.example").to_string();
