@@ -7,6 +7,16 @@ use super::{Browser, TestApp, verified_user};
 use serde_json::Value;
 use std::time::Duration;
 
+/// The Company form as a developer first saves it: a name, every other field empty.
+pub const COMPANY_FORM: [(&str, &str); 6] = [
+    ("name", "Acme Ltd"),
+    ("website", ""),
+    ("address", ""),
+    ("country", ""),
+    ("phone", ""),
+    ("description", ""),
+];
+
 /// A verified developer with a complete profile, in a company of their domain.
 pub async fn developer(app: &TestApp, smtp: &SmtpSink, name: &str, email: &str) -> Browser {
     let browser = verified_user(app, smtp, name, email).await;
@@ -24,15 +34,7 @@ pub async fn developer(app: &TestApp, smtp: &SmtpSink, name: &str, email: &str) 
     assert_eq!(saved.status(), 200);
     let company: Value = browser.call_json("company_overview", &[]).await;
     if company.get("NoPartner").is_some() {
-        let fields = [
-            ("name", "Acme Ltd"),
-            ("website", ""),
-            ("address", ""),
-            ("country", ""),
-            ("phone", ""),
-            ("description", ""),
-        ];
-        assert_eq!(browser.call("save_company", &fields).await.status(), 200);
+        assert_eq!(browser.call("save_company", &COMPANY_FORM).await.status(), 200);
     }
     browser
 }
