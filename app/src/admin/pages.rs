@@ -5,7 +5,7 @@ use crate::credentials::pages::SecretBox;
 use crate::error::AppError;
 use crate::ui::{
     ActionAlert, ActionButton, Confirm, LoadFailed, Notice, SignInRedirect, SubmitButton, answers_that_reload,
-    encode_query_value,
+    encode_query_value, reload_total,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -18,15 +18,16 @@ pub fn AdminPage() -> impl IntoView {
     let create_token = ServerAction::<CreateGatewayToken>::new();
     let revoke_token = ServerAction::<RevokeGatewayToken>::new();
     let save_limit = ServerAction::<SaveRateLimit>::new();
-    // Read again after each change that went through; a refused one leaves its form as typed.
-    let changes = [
+    // Read again after each change that went through (see `answers_that_reload`); a refused one
+    // leaves its form as typed.
+    let changes = reload_total([
         answers_that_reload(decide),
         answers_that_reload(save_environment),
         answers_that_reload(save_product),
         answers_that_reload(create_token),
         answers_that_reload(revoke_token),
         answers_that_reload(save_limit),
-    ];
+    ]);
     // A new gateway token appears at the top of the page, far from the form that asked for it:
     // its heading takes the focus, so that it is read out and scrolled to.
     let token_heading = NodeRef::<leptos::html::H2>::new();
@@ -39,10 +40,7 @@ pub fn AdminPage() -> impl IntoView {
             });
         }
     });
-    let overview = Resource::new(
-        move || changes.iter().map(|count| count.get()).sum::<usize>(),
-        |_| admin_overview(),
-    );
+    let overview = Resource::new(move || changes.get(), |_| admin_overview());
     view! {
         <Title text="Admin"/>
         <h1>"Admin"</h1>

@@ -11,7 +11,7 @@ use crate::partners::api::{CancelInvitation, InvitationRow, ResendInvitation};
 use crate::partners::pages::PendingInvitations;
 use crate::ui::{
     ActionAlert, ActionButton, Confirm, FormAlert, FormFlashLoader, LoadFailed, Notice, SignInRedirect, SubmitButton,
-    TextArea, TextField, action_error, answers_that_reload, initial_value,
+    TextArea, TextField, action_error, answers_that_reload, initial_value, reload_total,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -249,12 +249,8 @@ pub fn ApplicationPage() -> impl IntoView {
     let roll = ServerAction::<RollSecret>::new();
     let revoke = ServerAction::<RevokeCredential>::new();
     let actions = LifecycleActions::new();
-    let (revealed, rolled, revoked) = (
-        answers_that_reload(reveal),
-        answers_that_reload(roll),
-        answers_that_reload(revoke),
-    );
-    let key_actions = Signal::derive(move || revealed.get() + rolled.get() + revoked.get());
+    let revoked = answers_that_reload(revoke);
+    let key_actions = reload_total([answers_that_reload(reveal), answers_that_reload(roll), revoked]);
     // Each part of the page is read again only when something it shows may have changed, and is
     // rebuilt only then, so that a form being filled in elsewhere on the page stays as it is.
     // Revoking can leave a product or an environment without credentials, which the scope form's
@@ -484,7 +480,7 @@ impl LifecycleActions {
             ServerAction::new(),
         );
         let (resend_invitation, cancel_invitation) = (ServerAction::new(), ServerAction::new());
-        let counts = [
+        let succeeded = reload_total([
             answers_that_reload(set_active),
             answers_that_reload(delete),
             answers_that_reload(add_owner),
@@ -493,7 +489,7 @@ impl LifecycleActions {
             answers_that_reload(details),
             answers_that_reload(resend_invitation),
             answers_that_reload(cancel_invitation),
-        ];
+        ]);
         Self {
             set_active,
             delete,
@@ -503,7 +499,7 @@ impl LifecycleActions {
             details,
             resend_invitation,
             cancel_invitation,
-            succeeded: Signal::derive(move || counts.iter().map(|count| count.get()).sum()),
+            succeeded,
         }
     }
 }

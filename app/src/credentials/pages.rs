@@ -6,6 +6,7 @@ use crate::applications::api::OwnedCredential;
 use crate::error::AppError;
 use crate::ui::{
     ActionAlert, ActionButton, Confirm, FormFlashLoader, LoadFailed, Notice, SignInRedirect, answers_that_reload,
+    reload_total,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -347,15 +348,15 @@ pub fn ApiKeysPage() -> impl IntoView {
     let toggle = ServerAction::<SetCredentialEnabled>::new();
     // Read again after each change that went through; a refused one leaves its panel open with
     // what was typed.
-    let changes = [
+    let changes = reload_total([
         answers_that_reload(reveal),
         answers_that_reload(roll),
         answers_that_reload(revoke),
         answers_that_reload(describe),
         answers_that_reload(toggle),
-    ];
+    ]);
     let keys = Resource::new(
-        move || (filter(), changes.iter().map(|count| count.get()).sum::<usize>()),
+        move || (filter(), changes.get()),
         |((application, environment), _)| api_keys(application, environment),
     );
     let outcome = RevealOutcome::follow(reveal, roll);

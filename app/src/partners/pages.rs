@@ -6,7 +6,7 @@ use super::api::*;
 use crate::error::AppError;
 use crate::ui::{
     ActionAlert, ActionButton, Confirm, FormAlert, FormFlashLoader, LoadFailed, Notice, SignInRedirect, SubmitButton,
-    TextField, action_error, answers_that_reload, initial_value,
+    TextField, action_error, answers_that_reload, initial_value, reload_total,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -46,7 +46,7 @@ impl CompanyActions {
     /// How many of these actions have gone through: the page reads the company again after each,
     /// and not after a refused one, whose form keeps what was typed. Call once per page.
     fn succeeded(&self) -> Signal<usize> {
-        let counts = [
+        reload_total([
             answers_that_reload(self.save),
             answers_that_reload(self.join),
             answers_that_reload(self.change_role),
@@ -56,8 +56,7 @@ impl CompanyActions {
             answers_that_reload(self.resend),
             answers_that_reload(self.cancel),
             answers_that_reload(self.approval),
-        ];
-        Signal::derive(move || counts.iter().map(|count| count.get()).sum())
+        ])
     }
 }
 

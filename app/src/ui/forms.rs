@@ -254,6 +254,12 @@ where
     count.into()
 }
 
+/// The sum of several [`answers_that_reload`] counts: what a page whose data several actions
+/// change reads its data again on.
+pub fn reload_total<const N: usize>(counts: [Signal<usize>; N]) -> Signal<usize> {
+    Signal::derive(move || counts.iter().map(|count| count.get()).sum())
+}
+
 /// A button that opens a panel asking for confirmation (or a password) before the action inside
 /// it can run. A native `<details>`, so it opens from the keyboard and without JavaScript.
 #[component]

@@ -10,7 +10,7 @@ mod notice;
 
 pub use forms::{
     ActionAlert, ActionButton, Confirm, FormAlert, FormFlashLoader, SubmitButton, TextArea, TextField, action_error,
-    answers_that_reload, initial_value,
+    answers_that_reload, initial_value, reload_total,
 };
 pub use layout::{Layout, NotFound};
 pub use links::{SignInRedirect, encode_query_value};
