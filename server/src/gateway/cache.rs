@@ -2,20 +2,22 @@
 //! [`FRESH_FOR`] after the database was read, so a revocation, a deactivation or a disabled switch
 //! made on any instance holds on every instance within one second.
 //!
-//! Under steady use an entry never goes stale: the first request that finds it past half its
-//! life reads the database again while every other request keeps answering from it. A gateway's
-//! stream of requests for one key therefore costs one lookup every quarter of a second, never a
-//! crowd of identical lookups, one per request in flight, each time the entry ends.
+//! Under steady use an entry never goes stale and no request waits for the database: the first
+//! request that finds an entry past half its life starts a read in the background and answers
+//! from the entry like every other request. A gateway's stream of requests for one key therefore
+//! costs one lookup every quarter of a second, never a crowd of identical lookups each time the
+//! entry ends, and never a request that pays for the lookup (on PostgreSQL, a network round trip
+//! or several in the tail of every gateway's latency).
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 pub const FRESH_FOR: Duration = Duration::from_millis(500);
 
-/// From this age on, one request refreshes an entry while the others still answer from it.
+/// From this age on, the next request starts a newer read in the background.
 const REFRESH_AFTER: Duration = Duration::from_millis(250);
 
 /// Beyond this many entries the memo starts over, so a flood of distinct unknown keys cannot
@@ -26,112 +28,123 @@ struct Entry<V> {
     /// When the lookup that produced `value` started, so before the database was read.
     read_at: Instant,
     value: V,
-    /// A request is reading a newer value. If that request is abandoned midway the flag stays
-    /// set, the entry simply ages out, and the next request reads afresh.
+    /// A newer value is being read in the background. Cleared when that read fails, so that the
+    /// next request tries again; if it never ends the entry simply ages out.
     refreshing: bool,
 }
 
 enum Found<V> {
     Fresh(V),
-    /// Still fresh, and this caller was chosen to read a newer value.
+    /// Still fresh, and this caller was chosen to start a newer read.
     Refresh(V),
     Missing,
 }
 
+type Entries<K, V> = Arc<Mutex<HashMap<K, Entry<V>>>>;
+
 pub struct Memo<K, V> {
-    entries: Mutex<HashMap<K, Entry<V>>>,
+    /// Shared with the background reads, which put what they read.
+    entries: Entries<K, V>,
 }
 
 impl<K: Eq + Hash, V: Clone> Default for Memo<K, V> {
     fn default() -> Self {
         Self {
-            entries: Mutex::new(HashMap::new()),
+            entries: Arc::default(),
         }
     }
 }
 
-impl<K: Eq + Hash, V: Clone> Memo<K, V> {
-    /// The memoised value for `key`, or what `load` reads (and the memo then keeps).
-    pub async fn get_or_load<Q, E>(&self, key: &Q, load: impl AsyncFnOnce() -> Result<V, E>) -> Result<V, E>
+impl<K, V> Memo<K, V>
+where
+    K: Eq + Hash + Send + 'static,
+    V: Clone + Send + 'static,
+{
+    /// The memoised value for `key`, or what `load` reads (and the memo then keeps). `load` is
+    /// called only when the database must be read, and its read may outlive this call.
+    pub async fn get_or_load<Q, E, Read>(&self, key: &Q, load: impl FnOnce() -> Read) -> Result<V, E>
     where
         K: Borrow<Q>,
         Q: Eq + Hash + ToOwned<Owned = K> + ?Sized,
         E: std::fmt::Display,
+        Read: Future<Output = Result<V, E>> + Send + 'static,
     {
         let started = Instant::now();
-        let still_fresh = match self.find(key, started) {
-            Found::Fresh(value) => return Ok(value),
-            Found::Refresh(value) => Some(value),
-            Found::Missing => None,
-        };
-        // Boxed: a database read's future is kilobytes, and held inline it would make every
-        // caller's future that large, to be copied on every request although nearly every
-        // request is answered from the memo.
-        match Box::pin(load()).await {
-            Ok(value) => {
-                self.put(key.to_owned(), value.clone(), started);
+        match find(&self.entries, key, started) {
+            Found::Fresh(value) => Ok(value),
+            Found::Refresh(value) => {
+                let (entries, key, read) = (self.entries.clone(), key.to_owned(), load());
+                tokio::spawn(async move {
+                    match read.await {
+                        Ok(newer) => put(&entries, key, newer, started),
+                        // The entry answers until it is stale; the next request tries again.
+                        Err(error) => {
+                            tracing::warn!(error = %error, "refreshing a memoised gateway lookup failed");
+                            if let Some(entry) = lock(&entries).get_mut::<K>(&key) {
+                                entry.refreshing = false;
+                            }
+                        }
+                    }
+                });
                 Ok(value)
             }
-            // The value in hand was read less than `FRESH_FOR` ago, so answering from it keeps
-            // the promise; a request after this one tries the database again.
-            Err(error) => match still_fresh {
-                Some(value) => {
-                    tracing::warn!(error = %error, "refreshing a memoised gateway lookup failed");
-                    if let Some(entry) = self.entries().get_mut(key) {
-                        entry.refreshing = false;
-                    }
-                    Ok(value)
-                }
-                None => Err(error),
-            },
-        }
-    }
-
-    fn entries(&self) -> MutexGuard<'_, HashMap<K, Entry<V>>> {
-        self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn find<Q>(&self, key: &Q, now: Instant) -> Found<V>
-    where
-        K: Borrow<Q>,
-        Q: Eq + Hash + ?Sized,
-    {
-        let mut entries = self.entries();
-        let Some(entry) = entries.get_mut(key) else {
-            return Found::Missing;
-        };
-        let age = now.saturating_duration_since(entry.read_at);
-        if age >= FRESH_FOR {
-            Found::Missing
-        } else if age < REFRESH_AFTER || entry.refreshing {
-            Found::Fresh(entry.value.clone())
-        } else {
-            entry.refreshing = true;
-            Found::Refresh(entry.value.clone())
-        }
-    }
-
-    fn put(&self, key: K, value: V, read_at: Instant) {
-        let mut entries = self.entries();
-        // Two lookups of one key may finish out of order; the one that read later wins.
-        if entries.get(&key).is_some_and(|entry| entry.read_at > read_at) {
-            return;
-        }
-        if entries.len() >= MAX_ENTRIES {
-            entries.retain(|_, entry| entry.read_at.elapsed() < FRESH_FOR);
-            if entries.len() >= MAX_ENTRIES {
-                entries.clear();
+            Found::Missing => {
+                // Boxed: a database read's future is kilobytes, and held inline it would make
+                // every caller's future that large, to be copied on every request although
+                // nearly every request is answered from the memo.
+                let value = Box::pin(load()).await?;
+                put(&self.entries, key.to_owned(), value.clone(), started);
+                Ok(value)
             }
         }
-        entries.insert(
-            key,
-            Entry {
-                read_at,
-                value,
-                refreshing: false,
-            },
-        );
     }
+}
+
+fn lock<K, V>(entries: &Entries<K, V>) -> MutexGuard<'_, HashMap<K, Entry<V>>> {
+    entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn find<K, V, Q>(entries: &Entries<K, V>, key: &Q, now: Instant) -> Found<V>
+where
+    K: Eq + Hash + Borrow<Q>,
+    V: Clone,
+    Q: Eq + Hash + ?Sized,
+{
+    let mut entries = lock(entries);
+    let Some(entry) = entries.get_mut(key) else {
+        return Found::Missing;
+    };
+    let age = now.saturating_duration_since(entry.read_at);
+    if age >= FRESH_FOR {
+        Found::Missing
+    } else if age < REFRESH_AFTER || entry.refreshing {
+        Found::Fresh(entry.value.clone())
+    } else {
+        entry.refreshing = true;
+        Found::Refresh(entry.value.clone())
+    }
+}
+
+fn put<K: Eq + Hash, V>(entries: &Entries<K, V>, key: K, value: V, read_at: Instant) {
+    let mut entries = lock(entries);
+    // Two lookups of one key may finish out of order; the one that read later wins.
+    if entries.get(&key).is_some_and(|entry| entry.read_at > read_at) {
+        return;
+    }
+    if entries.len() >= MAX_ENTRIES {
+        entries.retain(|_, entry| entry.read_at.elapsed() < FRESH_FOR);
+        if entries.len() >= MAX_ENTRIES {
+            entries.clear();
+        }
+    }
+    entries.insert(
+        key,
+        Entry {
+            read_at,
+            value,
+            refreshing: false,
+        },
+    );
 }
 
 #[cfg(test)]
@@ -140,7 +153,18 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     async fn read(memo: &Memo<String, u32>, value: u32) -> u32 {
-        memo.get_or_load("key", async || Ok::<_, String>(value)).await.unwrap()
+        memo.get_or_load("key", || async move { Ok::<_, String>(value) })
+            .await
+            .unwrap()
+    }
+
+    /// Reads until the memo answers `value`, as a background read lands when it lands.
+    async fn until_it_answers(memo: &Memo<String, u32>, value: u32) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while read(memo, value).await != value {
+            assert!(Instant::now() < deadline, "the memo came to answer {value}");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
     }
 
     #[tokio::test]
@@ -153,64 +177,74 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn past_half_its_life_one_request_refreshes_while_the_others_answer_from_the_entry() {
+    async fn past_half_its_life_an_entry_is_read_again_in_the_background_while_every_request_answers_from_it() {
         let memo = Memo::<String, u32>::default();
+        let first_read = Instant::now();
         read(&memo, 1).await;
         tokio::time::sleep(REFRESH_AFTER + Duration::from_millis(20)).await;
 
-        let loads = AtomicUsize::new(0);
+        let loads = Arc::new(AtomicUsize::new(0));
         let (release, released) = tokio::sync::oneshot::channel::<()>();
-        let refresher = memo.get_or_load("key", async || {
-            loads.fetch_add(1, Ordering::SeqCst);
-            released.await.ok();
-            Ok::<_, String>(2)
-        });
-        let others = async {
-            // Let the refresher claim the entry first.
-            tokio::task::yield_now().await;
-            let mut seen = Vec::new();
-            for _ in 0..10 {
-                let value = memo
-                    .get_or_load("key", async || {
-                        loads.fetch_add(1, Ordering::SeqCst);
-                        Ok::<_, String>(99)
-                    })
+        let mut released = Some(released);
+        let mut seen = Vec::new();
+        for _ in 0..10 {
+            // The read holds until released, so any request that waited for it would hang here.
+            let answer = memo.get_or_load("key", || {
+                loads.fetch_add(1, Ordering::SeqCst);
+                let released = released.take().expect("one read only");
+                async move {
+                    released.await.ok();
+                    Ok::<_, String>(2)
+                }
+            });
+            seen.push(
+                tokio::time::timeout(Duration::from_secs(5), answer)
                     .await
-                    .unwrap();
-                seen.push(value);
-            }
-            release.send(()).unwrap();
-            seen
-        };
-        let (refreshed, seen) = tokio::join!(refresher, others);
+                    .unwrap()
+                    .unwrap(),
+            );
+        }
+        assert_eq!(seen, vec![1; 10], "every request answered from the entry");
+        assert_eq!(
+            loads.load(Ordering::SeqCst),
+            1,
+            "exactly one read of the database started"
+        );
 
-        assert_eq!(refreshed.unwrap(), 2);
-        assert_eq!(seen, vec![1; 10], "the others answered from the entry");
-        assert_eq!(loads.load(Ordering::SeqCst), 1, "exactly one request read the database");
-        assert_eq!(read(&memo, 3).await, 2, "the refreshed value is kept");
+        release.send(()).unwrap();
+        until_it_answers(&memo, 2).await;
+        assert!(
+            first_read.elapsed() < FRESH_FOR,
+            "the background read replaced the entry before it went stale"
+        );
     }
 
-    /// What a memo that read 1 at `age` ago answers while the database fails.
-    async fn ask_while_the_database_fails(age: Duration) -> (Memo<String, u32>, Result<u32, String>) {
+    /// What a memo that read 1 at `age` ago answers while the database fails, and when it read.
+    async fn ask_while_the_database_fails(age: Duration) -> (Memo<String, u32>, Result<u32, String>, Instant) {
         let memo = Memo::default();
+        let first_read = Instant::now();
         read(&memo, 1).await;
         tokio::time::sleep(age).await;
         let answer = memo
-            .get_or_load("key", async || Err::<u32, _>("database gone".to_owned()))
+            .get_or_load("key", || async { Err::<u32, _>("database gone".to_owned()) })
             .await;
-        (memo, answer)
+        (memo, answer, first_read)
     }
 
     #[tokio::test]
-    async fn a_failed_refresh_answers_from_the_entry_and_lets_the_next_request_try() {
-        let (memo, answer) = ask_while_the_database_fails(REFRESH_AFTER + Duration::from_millis(20)).await;
+    async fn a_failed_refresh_leaves_the_entry_answering_and_lets_a_later_request_try() {
+        let (memo, answer, first_read) = ask_while_the_database_fails(REFRESH_AFTER + Duration::from_millis(20)).await;
         assert_eq!(answer, Ok(1));
-        assert_eq!(read(&memo, 2).await, 2, "the next request refreshed");
+        until_it_answers(&memo, 2).await;
+        assert!(
+            first_read.elapsed() < FRESH_FOR,
+            "a later request refreshed the entry before it went stale"
+        );
     }
 
     #[tokio::test]
     async fn a_stale_entry_is_never_an_answer_when_the_database_fails() {
-        let (_, answer) = ask_while_the_database_fails(FRESH_FOR + Duration::from_millis(20)).await;
+        let (_, answer, _) = ask_while_the_database_fails(FRESH_FOR + Duration::from_millis(20)).await;
         assert_eq!(answer, Err("database gone".to_owned()));
     }
 
@@ -219,20 +253,20 @@ mod tests {
         let memo = Memo::<String, u32>::default();
         let earlier = Instant::now();
         let later = earlier + Duration::from_millis(5);
-        memo.put("key".to_owned(), 2, later);
-        memo.put("key".to_owned(), 1, earlier);
-        assert_eq!(memo.entries().get("key").map(|entry| entry.value), Some(2));
+        put(&memo.entries, "key".to_owned(), 2, later);
+        put(&memo.entries, "key".to_owned(), 1, earlier);
+        assert_eq!(lock(&memo.entries).get("key").map(|entry| entry.value), Some(2));
     }
 
     #[test]
     fn the_memo_never_grows_past_its_bound() {
         let memo = Memo::default();
         for n in 0..MAX_ENTRIES + 10 {
-            memo.put(n, n, Instant::now());
+            put(&memo.entries, n, n, Instant::now());
         }
-        assert!(memo.entries().len() <= MAX_ENTRIES);
+        assert!(lock(&memo.entries).len() <= MAX_ENTRIES);
         assert_eq!(
-            memo.entries().get(&(MAX_ENTRIES + 9)).map(|entry| entry.value),
+            lock(&memo.entries).get(&(MAX_ENTRIES + 9)).map(|entry| entry.value),
             Some(MAX_ENTRIES + 9)
         );
     }

@@ -4,9 +4,10 @@
 //! Each credential has a fixed one-minute window counted in the `rate_limits` table. An instance
 //! reserves a block of that window's budget (a thirtieth of the limit, at most 10 000 requests)
 //! with one atomic upsert and spends it locally. When a block is half spent, the next one is
-//! reserved in the background, so requests wait for the database only when an instance has
-//! nothing left to spend (its first request of a window, or a reservation that has not come
-//! back yet). The database total never exceeds what was reserved, so no window ever serves more
+//! reserved in the background, and in a window's last seconds the next window's first block is
+//! too, so in steady use no request waits for the database: only a credential's first request
+//! after a quiet spell does, or one that spent a block faster than the next one came back. The
+//! database total never exceeds what was reserved, so no window ever serves more
 //! than its limit; what an instance reserved and did not spend is lost (at most one and a half
 //! blocks), so with `n` instances a window serves at least the limit minus `1.5 n` blocks (two
 //! instances: at least 90 %).
@@ -23,6 +24,13 @@ pub const WINDOW_SECONDS: i64 = 60;
 /// 125 ms (SQLite writes were seen to take up to 42 ms; with a cap of 1 000, requests queued
 /// behind them). It also bounds what a stopped instance leaves unspent.
 const MAX_BLOCK: i64 = 10_000;
+
+/// In its window's last five seconds a credential in use reserves the next window's first block
+/// in the background; before, every request of a busy credential waited at each turn of the
+/// minute for that write. Five seconds leave room for the slowest reservation seen (tens of
+/// milliseconds) many times over; a credential that then goes quiet leaves one block unspent in
+/// a window it does not use.
+const AHEAD_SECONDS: i64 = 5;
 
 /// A subject's budget as the verify answer reports it (`rate_limit` in the body, `X-RateLimit-*`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -42,6 +50,14 @@ pub enum Admission {
 #[derive(Default)]
 struct Bucket {
     window_start: i64,
+    current: Budget,
+    /// What this instance holds of the window after `window_start`'s, reserved ahead.
+    next: Budget,
+}
+
+/// What this instance holds of one window's budget.
+#[derive(Default)]
+struct Budget {
     /// Reserved in the database for this window and not yet spent here.
     unspent: i64,
     /// The window's total reserved by every instance, as of this instance's last reservation.
@@ -50,6 +66,12 @@ struct Bucket {
     exhausted: bool,
     /// A reservation for this window is on its way to the database.
     reserving: bool,
+}
+
+impl Budget {
+    fn untouched(&self) -> bool {
+        !self.reserving && !self.exhausted && self.reserved_total == 0
+    }
 }
 
 /// One subject's bucket, and a signal for requests waiting on its reservation.
@@ -107,29 +129,31 @@ impl Limiter {
             let step = {
                 let mut bucket = slot.bucket();
                 if bucket.window_start != window_start {
+                    let held_ahead = bucket.window_start + WINDOW_SECONDS == window_start;
                     *bucket = Bucket {
                         window_start,
-                        ..Bucket::default()
+                        current: if held_ahead { std::mem::take(&mut bucket.next) } else { Budget::default() },
+                        next: Budget::default(),
                     };
                 }
-                if bucket.unspent > 0 {
-                    bucket.unspent -= 1;
+                let budget = &mut bucket.current;
+                if budget.unspent > 0 {
+                    budget.unspent -= 1;
                     let quota = Quota {
                         limit,
-                        remaining: (limit - bucket.reserved_total + bucket.unspent).clamp(0, limit),
+                        remaining: (limit - budget.reserved_total + budget.unspent).clamp(0, limit),
                         reset,
                     };
-                    if !bucket.exhausted && !bucket.reserving && bucket.unspent <= block_size(limit) / 2 {
-                        bucket.reserving = true;
-                        let (db, slot) = (self.db.clone(), slot.clone());
-                        tokio::spawn(async move {
-                            if let Err(error) = reserve(&db, &slot, subject, limit, window_start).await {
-                                tracing::warn!(error = %error, "rate-limit reservation failed; the next request retries");
-                            }
-                        });
+                    if !budget.exhausted && !budget.reserving && budget.unspent <= block_size(limit) / 2 {
+                        budget.reserving = true;
+                        self.reserve_in_background(&slot, subject, limit, window_start);
+                    }
+                    if reset - now_unix <= AHEAD_SECONDS && bucket.next.untouched() {
+                        bucket.next.reserving = true;
+                        self.reserve_in_background(&slot, subject, limit, reset);
                     }
                     Step::Answer(Admission::Allowed(quota))
-                } else if bucket.exhausted {
+                } else if budget.exhausted {
                     Step::Answer(Admission::Limited {
                         quota: Quota {
                             limit,
@@ -138,10 +162,10 @@ impl Limiter {
                         },
                         retry_after_seconds: (reset - now_unix).max(1),
                     })
-                } else if bucket.reserving {
+                } else if budget.reserving {
                     Step::Wait
                 } else {
-                    bucket.reserving = true;
+                    budget.reserving = true;
                     Step::Reserve
                 }
             };
@@ -154,20 +178,31 @@ impl Limiter {
         }
     }
 
-    /// Drops buckets of windows that have ended.
+    fn reserve_in_background(&self, slot: &Arc<Slot>, subject: Subject, limit: i64, window_start: i64) {
+        let (db, slot) = (self.db.clone(), slot.clone());
+        tokio::spawn(async move {
+            if let Err(error) = reserve(&db, &slot, subject, limit, window_start).await {
+                tracing::warn!(error = %error, "rate-limit reservation failed; the next request retries");
+            }
+        });
+    }
+
+    /// Drops buckets of windows that have ended, keeping what was reserved ahead for this one.
     pub fn forget_ended_windows(&self, now_unix: i64) {
         let current = now_unix - now_unix.rem_euclid(WINDOW_SECONDS);
         let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         slots.retain(|_, slot| {
             let bucket = slot.bucket();
-            bucket.window_start >= current || bucket.reserving
+            let holds_this_window = bucket.window_start + WINDOW_SECONDS == current && !bucket.next.untouched();
+            bucket.window_start >= current || holds_this_window || bucket.current.reserving
         });
     }
 }
 
-/// Reserves one block of `window_start`'s budget for `slot` and wakes the requests waiting for it.
-/// A reservation that comes back after its window ended changes nothing here: the database
-/// counted it, and the budget it took is simply not spent.
+/// Reserves one block of `window_start`'s budget for `slot` (its current window, or the next one
+/// ahead of time) and wakes the requests waiting for it. A reservation that comes back after its
+/// window ended changes nothing here: the database counted it, and the budget it took is simply
+/// not spent.
 async fn reserve(
     db: &DatabaseConnection,
     slot: &Slot,
@@ -180,14 +215,21 @@ async fn reserve(
     let added = rate_limit::add(db, &bucket_name, window_start, block).await;
     {
         let mut bucket = slot.bucket();
-        if bucket.window_start == window_start {
-            bucket.reserving = false;
+        let budget = if bucket.window_start == window_start {
+            Some(&mut bucket.current)
+        } else if bucket.window_start + WINDOW_SECONDS == window_start {
+            Some(&mut bucket.next)
+        } else {
+            None
+        };
+        if let Some(budget) = budget {
+            budget.reserving = false;
             if let Ok(total) = added {
                 // The total may pass the limit; only the part of this block below it is ours.
                 let granted = (block - (total - limit).max(0)).clamp(0, block);
-                bucket.unspent += granted;
-                bucket.reserved_total = bucket.reserved_total.max(total.min(limit));
-                bucket.exhausted = granted < block;
+                budget.unspent += granted;
+                budget.reserved_total = budget.reserved_total.max(total.min(limit));
+                budget.exhausted = granted < block;
             }
         }
     }
@@ -255,6 +297,47 @@ mod tests {
         assert_eq!(admit().await, limit - 2 * block + (2 * block - block / 2 - 1));
         assert_eq!(reserved_in_database(&db, subject, window_start).await, 2 * block);
         db.close().await.unwrap();
+        std::fs::remove_dir_all(folder).ok();
+    }
+
+    #[tokio::test]
+    async fn a_busy_credential_enters_the_next_window_without_waiting_for_the_database() {
+        let (db, folder) = database().await;
+        let limiter = Limiter::new(db.clone());
+        let subject = Subject::Credential(9);
+        let limit = 3_000;
+        let block = block_size(limit);
+        let window_start = 1_800_000_000 - 1_800_000_000 % WINDOW_SECONDS;
+        let next_window = window_start + WINDOW_SECONDS;
+        let admit = async |now: i64| match limiter.admit(subject, limit, now).await {
+            Ok(Admission::Allowed(quota)) => quota.remaining,
+            other => panic!("admitted under the limit, got {other:?}"),
+        };
+
+        admit(window_start + 10).await;
+        assert_eq!(
+            reserved_in_database(&db, subject, next_window).await,
+            0,
+            "nothing is reserved ahead early in a window"
+        );
+
+        // In the window's last seconds a request reserves the next window's first block.
+        admit(next_window - AHEAD_SECONDS).await;
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        while reserved_in_database(&db, subject, next_window).await < block {
+            assert!(tokio::time::Instant::now() < deadline, "the next window's block was reserved");
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+
+        // With the database gone, the next window's first requests spend that block.
+        db.close().await.unwrap();
+        for spent in 1..=10 {
+            assert_eq!(admit(next_window + 1).await, limit - spent);
+        }
+        assert!(
+            limiter.admit(Subject::Credential(10), limit, next_window + 1).await.is_err(),
+            "a credential with nothing reserved needs the database, which is closed"
+        );
         std::fs::remove_dir_all(folder).ok();
     }
 }
