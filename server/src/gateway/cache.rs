@@ -5,9 +5,10 @@
 //! Under steady use an entry never goes stale and no request waits for the database: the first
 //! request that finds an entry past half its life starts a read in the background and answers
 //! from the entry like every other request. A gateway's stream of requests for one key therefore
-//! costs one lookup every quarter of a second, never a crowd of identical lookups each time the
-//! entry ends, and never a request that pays for the lookup (on PostgreSQL, a network round trip
-//! or several in the tail of every gateway's latency).
+//! costs one lookup every quarter of a second, and no request of it pays for one (on PostgreSQL,
+//! a network round trip or several in the tail of every gateway's latency). Only a key unused
+//! for half a second, or a database slower than a quarter of a second, makes requests wait: each
+//! request in flight then reads for itself.
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
@@ -35,8 +36,8 @@ struct Entry<V> {
 
 enum Found<V> {
     Fresh(V),
-    /// Still fresh, and this caller was chosen to start a newer read.
-    Refresh(V),
+    /// Still fresh, and this caller was chosen to start a newer read; with when the entry was read.
+    Refresh(V, Instant),
     Missing,
 }
 
@@ -72,15 +73,18 @@ where
         let started = Instant::now();
         match find(&self.entries, key, started) {
             Found::Fresh(value) => Ok(value),
-            Found::Refresh(value) => {
+            Found::Refresh(value, renewing) => {
                 let (entries, key, read) = (self.entries.clone(), key.to_owned(), load());
                 tokio::spawn(async move {
                     match read.await {
                         Ok(newer) => put(&entries, key, newer, started),
                         // The entry answers until it is stale; the next request tries again.
+                        // A newer entry (read after this one's had gone stale) keeps its flag.
                         Err(error) => {
                             tracing::warn!(error = %error, "refreshing a memoised gateway lookup failed");
-                            if let Some(entry) = lock(&entries).get_mut::<K>(&key) {
+                            if let Some(entry) = lock(&entries).get_mut::<K>(&key)
+                                && entry.read_at == renewing
+                            {
                                 entry.refreshing = false;
                             }
                         }
@@ -121,7 +125,7 @@ where
         Found::Fresh(entry.value.clone())
     } else {
         entry.refreshing = true;
-        Found::Refresh(entry.value.clone())
+        Found::Refresh(entry.value.clone(), entry.read_at)
     }
 }
 
@@ -158,12 +162,22 @@ mod tests {
             .unwrap()
     }
 
-    /// Reads until the memo answers `value`, as a background read lands when it lands.
-    async fn until_it_answers(memo: &Memo<String, u32>, value: u32) {
+    /// What the memo holds, without reading anything.
+    fn held(memo: &Memo<String, u32>) -> Option<(u32, Instant)> {
+        lock(&memo.entries).get("key").map(|entry| (entry.value, entry.read_at))
+    }
+
+    /// Waits until a background read has put `value` in the memo, and says when that read began.
+    async fn until_it_holds(memo: &Memo<String, u32>, value: u32) -> Instant {
         let deadline = Instant::now() + Duration::from_secs(5);
-        while read(memo, value).await != value {
-            assert!(Instant::now() < deadline, "the memo came to answer {value}");
-            tokio::time::sleep(Duration::from_millis(5)).await;
+        loop {
+            if let Some((held, read_at)) = held(memo)
+                && held == value
+            {
+                return read_at;
+            }
+            assert!(Instant::now() < deadline, "the memo came to hold {value}");
+            tokio::time::sleep(Duration::from_millis(1)).await;
         }
     }
 
@@ -179,7 +193,6 @@ mod tests {
     #[tokio::test]
     async fn past_half_its_life_an_entry_is_read_again_in_the_background_while_every_request_answers_from_it() {
         let memo = Memo::<String, u32>::default();
-        let first_read = Instant::now();
         read(&memo, 1).await;
         tokio::time::sleep(REFRESH_AFTER + Duration::from_millis(20)).await;
 
@@ -187,6 +200,7 @@ mod tests {
         let (release, released) = tokio::sync::oneshot::channel::<()>();
         let mut released = Some(released);
         let mut seen = Vec::new();
+        let renewal_asked = Instant::now();
         for _ in 0..10 {
             // The read holds until released, so any request that waited for it would hang here.
             let answer = memo.get_or_load("key", || {
@@ -211,40 +225,52 @@ mod tests {
             "exactly one read of the database started"
         );
 
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let released_at = Instant::now();
         release.send(()).unwrap();
-        until_it_answers(&memo, 2).await;
-        assert!(
-            first_read.elapsed() < FRESH_FOR,
-            "the background read replaced the entry before it went stale"
-        );
-    }
-
-    /// What a memo that read 1 at `age` ago answers while the database fails, and when it read.
-    async fn ask_while_the_database_fails(age: Duration) -> (Memo<String, u32>, Result<u32, String>, Instant) {
-        let memo = Memo::default();
-        let first_read = Instant::now();
-        read(&memo, 1).await;
-        tokio::time::sleep(age).await;
-        let answer = memo
-            .get_or_load("key", || async { Err::<u32, _>("database gone".to_owned()) })
-            .await;
-        (memo, answer, first_read)
+        let read_at = until_it_holds(&memo, 2).await;
+        // Its age counts from before the database was read, not from when the answer came back.
+        assert!(renewal_asked <= read_at && read_at < released_at);
     }
 
     #[tokio::test]
-    async fn a_failed_refresh_leaves_the_entry_answering_and_lets_a_later_request_try() {
-        let (memo, answer, first_read) = ask_while_the_database_fails(REFRESH_AFTER + Duration::from_millis(20)).await;
+    async fn a_failed_renewal_leaves_the_entry_answering_and_lets_the_next_request_try() {
+        let memo = Memo::<String, u32>::default();
+        read(&memo, 1).await;
+        tokio::time::sleep(REFRESH_AFTER + Duration::from_millis(20)).await;
+        let answer = memo
+            .get_or_load("key", || async { Err::<u32, _>("database gone".to_owned()) })
+            .await;
         assert_eq!(answer, Ok(1));
-        until_it_answers(&memo, 2).await;
-        assert!(
-            first_read.elapsed() < FRESH_FOR,
-            "a later request refreshed the entry before it went stale"
-        );
+
+        // Once the failure is in, the next request starts another renewal, answering from the entry.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let renewed = AtomicUsize::new(0);
+            let answer = memo
+                .get_or_load("key", || {
+                    renewed.fetch_add(1, Ordering::SeqCst);
+                    async { Ok::<_, String>(3) }
+                })
+                .await;
+            if renewed.load(Ordering::SeqCst) == 1 {
+                assert_eq!(answer, Ok(1), "renewed in the background, not read afresh");
+                break;
+            }
+            assert!(Instant::now() < deadline, "a later request renewed the entry");
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        until_it_holds(&memo, 3).await;
     }
 
     #[tokio::test]
     async fn a_stale_entry_is_never_an_answer_when_the_database_fails() {
-        let (_, answer, _) = ask_while_the_database_fails(FRESH_FOR + Duration::from_millis(20)).await;
+        let memo = Memo::<String, u32>::default();
+        read(&memo, 1).await;
+        tokio::time::sleep(FRESH_FOR + Duration::from_millis(20)).await;
+        let answer = memo
+            .get_or_load("key", || async { Err::<u32, _>("database gone".to_owned()) })
+            .await;
         assert_eq!(answer, Err("database gone".to_owned()));
     }
 
@@ -255,7 +281,7 @@ mod tests {
         let later = earlier + Duration::from_millis(5);
         put(&memo.entries, "key".to_owned(), 2, later);
         put(&memo.entries, "key".to_owned(), 1, earlier);
-        assert_eq!(lock(&memo.entries).get("key").map(|entry| entry.value), Some(2));
+        assert_eq!(held(&memo).map(|(value, _)| value), Some(2));
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! with one atomic upsert and spends it locally. When a block is half spent, the next one is
 //! reserved in the background, and in a window's last seconds the next window's first block is
 //! too, so in steady use no request waits for the database: only a credential's first request
-//! after a quiet spell does, or one that spent a block faster than the next one came back. The
+//! after a quiet spell does (with any that arrive while its reservation is written), or one that
+//! spent a block faster than the next one came back. The
 //! database total never exceeds what was reserved, so no window ever serves more
 //! than its limit; what an instance reserved and did not spend is lost (at most one and a half
 //! blocks), so with `n` instances a window serves at least the limit minus `1.5 n` blocks (two
@@ -25,9 +26,9 @@ pub const WINDOW_SECONDS: i64 = 60;
 /// behind them). It also bounds what a stopped instance leaves unspent.
 const MAX_BLOCK: i64 = 10_000;
 
-/// In its window's last five seconds a credential in use reserves the next window's first block
-/// in the background; before, every request of a busy credential waited at each turn of the
-/// minute for that write. Five seconds leave room for the slowest reservation seen (tens of
+/// A request in its window's last five seconds reserves the next window's first block in the
+/// background; before, every request of a busy credential waited at each turn of the minute for
+/// that write. Five seconds leave room for the slowest reservation seen (tens of
 /// milliseconds) many times over; a credential that then goes quiet leaves one block unspent in
 /// a window it does not use.
 const AHEAD_SECONDS: i64 = 5;
@@ -100,8 +101,10 @@ fn block_size(limit: i64) -> i64 {
 /// What a request does after looking at its bucket.
 enum Step {
     Answer(Admission),
-    /// Reserve a block now and look again.
-    Reserve,
+    /// Reserve a block of this window now and look again.
+    Reserve {
+        window_start: i64,
+    },
     /// Another request's reservation is on its way: wait for it and look again.
     Wait,
 }
@@ -116,8 +119,7 @@ impl Limiter {
 
     /// Admits one request of `subject` under `limit` per minute.
     pub async fn admit(&self, subject: Subject, limit: i64, now_unix: i64) -> Result<Admission, DbErr> {
-        let window_start = now_unix - now_unix.rem_euclid(WINDOW_SECONDS);
-        let reset = window_start + WINDOW_SECONDS;
+        let clock_window = now_unix - now_unix.rem_euclid(WINDOW_SECONDS);
         let slot = {
             let mut slots = self.slots.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
             slots.entry(subject).or_default().clone()
@@ -128,11 +130,20 @@ impl Limiter {
             let reserved = slot.reserved.notified();
             let step = {
                 let mut bucket = slot.bucket();
+                // A request that read the clock just before the minute turned may get here after
+                // another moved the bucket on. It counts against the newer window: turning the
+                // bucket back would throw away that window's budget, reserved ahead or not.
+                let window_start = clock_window.max(bucket.window_start);
+                let reset = window_start + WINDOW_SECONDS;
                 if bucket.window_start != window_start {
                     let held_ahead = bucket.window_start + WINDOW_SECONDS == window_start;
                     *bucket = Bucket {
                         window_start,
-                        current: if held_ahead { std::mem::take(&mut bucket.next) } else { Budget::default() },
+                        current: if held_ahead {
+                            std::mem::take(&mut bucket.next)
+                        } else {
+                            Budget::default()
+                        },
                         next: Budget::default(),
                     };
                 }
@@ -166,13 +177,22 @@ impl Limiter {
                     Step::Wait
                 } else {
                     budget.reserving = true;
-                    Step::Reserve
+                    Step::Reserve { window_start }
                 }
             };
             match step {
                 Step::Answer(admission) => return Ok(admission),
-                // Boxed for the reason the memo boxes its reads (see `cache::Memo::get_or_load`).
-                Step::Reserve => Box::pin(reserve(&self.db, &slot, subject, limit, window_start)).await?,
+                // The reservation runs as a task of its own, so that a request abandoned while it
+                // waits (its client gone) cannot leave the bucket marked as reserving, with every
+                // later request waiting for a reservation that never comes back.
+                Step::Reserve { window_start } => {
+                    let (db, slot) = (self.db.clone(), slot.clone());
+                    tokio::spawn(async move { reserve(&db, &slot, subject, limit, window_start).await })
+                        .await
+                        .unwrap_or_else(|failed| {
+                            Err(DbErr::Custom(format!("rate-limit reservation failed: {failed}")))
+                        })?;
+                }
                 Step::Wait => reserved.await,
             }
         }
@@ -260,6 +280,12 @@ mod tests {
         (db, folder)
     }
 
+    /// Reads the limiter's bucket for `subject`.
+    fn bucket_of<T>(limiter: &Limiter, subject: Subject, read: impl FnOnce(&Bucket) -> T) -> T {
+        let slots = limiter.slots.lock().unwrap();
+        read(&slots.get(&subject).expect("a bucket").bucket())
+    }
+
     /// What every instance has reserved of `subject`'s window so far, as the database counts it.
     async fn reserved_in_database(db: &DatabaseConnection, subject: Subject, window_start: i64) -> i64 {
         let bucket = format!("gateway:{}", subject.key());
@@ -315,9 +341,8 @@ mod tests {
         };
 
         admit(window_start + 10).await;
-        assert_eq!(
-            reserved_in_database(&db, subject, next_window).await,
-            0,
+        assert!(
+            bucket_of(&limiter, subject, |bucket| bucket.next.untouched()),
             "nothing is reserved ahead early in a window"
         );
 
@@ -325,7 +350,10 @@ mod tests {
         admit(next_window - AHEAD_SECONDS).await;
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
         while reserved_in_database(&db, subject, next_window).await < block {
-            assert!(tokio::time::Instant::now() < deadline, "the next window's block was reserved");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the next window's block was reserved"
+            );
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
 
@@ -334,10 +362,38 @@ mod tests {
         for spent in 1..=10 {
             assert_eq!(admit(next_window + 1).await, limit - spent);
         }
+        // A request that read the clock before the minute turned counts against the new window.
+        assert_eq!(admit(next_window - 1).await, limit - 11);
+        assert_eq!(bucket_of(&limiter, subject, |bucket| bucket.window_start), next_window);
         assert!(
-            limiter.admit(Subject::Credential(10), limit, next_window + 1).await.is_err(),
+            limiter
+                .admit(Subject::Credential(10), limit, next_window + 1)
+                .await
+                .is_err(),
             "a credential with nothing reserved needs the database, which is closed"
         );
+        std::fs::remove_dir_all(folder).ok();
+    }
+
+    #[tokio::test]
+    async fn a_request_abandoned_while_its_reservation_is_written_leaves_no_one_waiting() {
+        let (db, folder) = database().await;
+        let limiter = Limiter::new(db.clone());
+        let subject = Subject::Credential(11);
+        let now = 1_800_000_000 - 1_800_000_000 % WINDOW_SECONDS + 10;
+
+        // Polled once and dropped, as when a gateway's client goes away mid-request.
+        let abandoned = tokio::time::timeout(std::time::Duration::ZERO, limiter.admit(subject, 3_000, now)).await;
+        assert!(
+            abandoned.is_err(),
+            "the first request of a window waits for its reservation"
+        );
+
+        let next = tokio::time::timeout(std::time::Duration::from_secs(10), limiter.admit(subject, 3_000, now))
+            .await
+            .expect("the next request was answered");
+        assert!(matches!(next, Ok(Admission::Allowed(_))), "got {next:?}");
+        db.close().await.unwrap();
         std::fs::remove_dir_all(folder).ok();
     }
 }
