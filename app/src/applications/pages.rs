@@ -366,8 +366,8 @@ fn CredentialTable(
 ) -> impl IntoView {
     view! {
         <div class="table-scroll">
-            <table class="stack" aria-labelledby="credentials-heading">
-                <thead><tr><th scope="col">"Environment"</th><th scope="col">"Product"</th><th scope="col">"State"</th><th scope="col">"Public key"</th><th scope="col">"Use, 30 days"</th><th scope="col">"Actions"</th></tr></thead>
+            <table class="stack credential-table" aria-labelledby="credentials-heading">
+                <thead><tr><th scope="col">"Credential"</th><th scope="col">"State"</th><th scope="col">"Use, 30 days"</th><th scope="col">"Actions"</th></tr></thead>
                 <tbody>
                     {cells.into_iter().map(|cell| {
                         let label = format!("{} · {}", cell.product, cell.environment);
@@ -376,17 +376,23 @@ fn CredentialTable(
                         });
                         view! {
                             <tr>
-                                <td data-label="Environment">{cell.environment.clone()}</td>
-                                <td data-label="Product">{cell.product.clone()}</td>
+                                // The public key sits under the credential's name, whole, so that
+                                // the table fits the page without cutting the key into pieces.
+                                <td data-label="Credential">
+                                    {label.clone()}
+                                    {cell.credential.as_ref().and_then(|c| c.public_key.clone()).map(|key| view! {
+                                        <div class="key-line">
+                                            <code class="key">{key.clone()}</code>
+                                            <CopyButton text=key label=format!("Copy public key: {label}")/>
+                                        </div>
+                                    })}
+                                </td>
                                 <td data-label="State">
                                     <span class=format!("chip state-{}", cell.state)>{state_label(&cell.state)}</span>
                                     {cell.rejection_reason.clone().map(|reason| view! {
                                         <p class="muted small">{format!("Reason: {reason}")}</p>
                                     })}
                                 </td>
-                                <td data-label="Public key">{cell.credential.as_ref().and_then(|c| c.public_key.clone()).map(|key| view! {
-                                    <code>{key.clone()}</code>" "<CopyButton text=key label=format!("Copy public key: {label}")/>
-                                })}</td>
                                 <td data-label="Use, 30 days">{cell.credential.as_ref().filter(|c| c.public_key.is_some()).map(|c| view! {
                                     <UsageChart usage=c.usage.clone() last_used=c.last_used.clone()/>
                                 })}</td>
@@ -440,7 +446,12 @@ fn OAuthClientsCard(
                                         {client.environment.clone()}
                                         {client.revoked.then(|| view! { " "<span class="chip state-revoked">"Revoked"</span> })}
                                     </td>
-                                    <td data-label="Client ID"><code>{client.client_id.clone()}</code>" "<CopyButton text=client.client_id.clone() label=format!("Copy client ID: {}", client.environment)/></td>
+                                    <td data-label="Client ID">
+                                        <div class="key-line">
+                                            <code class="key">{client.client_id.clone()}</code>
+                                            <CopyButton text=client.client_id.clone() label=format!("Copy client ID: {}", client.environment)/>
+                                        </div>
+                                    </td>
                                     <td data-label="Use, 30 days"><UsageChart usage=client.usage.clone() last_used=client.last_used.clone()/></td>
                                     <td data-label="Actions" class="actions">{actions}</td>
                                 </tr>

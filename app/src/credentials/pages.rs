@@ -410,7 +410,7 @@ pub fn ApiKeysPage() -> impl IntoView {
                                     <div class="table-scroll">
                                         <table class="stack" aria-label="API keys">
                                             <thead><tr>
-                                                <th scope="col">"Name"</th><th scope="col">"Public key"</th><th scope="col">"Application"</th>
+                                                <th scope="col">"Credential"</th><th scope="col">"Application"</th>
                                                 <th scope="col">"Environment"</th><th scope="col">"Enabled"</th><th scope="col">"Created"</th>
                                                 <th scope="col">"Use, 30 days"</th><th scope="col">"Actions"</th>
                                             </tr></thead>
@@ -458,13 +458,14 @@ fn KeyRowView(
     let toggle_label = format!("Enabled: {}", key.name);
     view! {
         <tr>
-            <td data-label="Name">
+            // The name, then the public key whole beneath it (as on the application page).
+            <td data-label="Credential">
                 <strong>{key.name.clone()}</strong>
                 {(!key.description.is_empty()).then(|| view! { <br/><span class="muted">{key.description.clone()}</span> })}
-            </td>
-            <td data-label="Public key">
-                {key.public_key.clone().map(|pk| view! { <code>{pk.clone()}</code>" "<CopyButton text=pk label=format!("Copy public key: {label}")/> })}
-                {key.public_key.is_none().then(|| view! { <span class=format!("chip state-{}", key.state)>{key.state.replace('_', " ")}</span> })}
+                <div class="key-line">
+                    {key.public_key.clone().map(|pk| view! { <code class="key">{pk.clone()}</code><CopyButton text=pk label=format!("Copy public key: {label}")/> })}
+                    {key.public_key.is_none().then(|| view! { <span class=format!("chip state-{}", key.state)>{key.state.replace('_', " ")}</span> })}
+                </div>
             </td>
             <td data-label="Application">
                 <A href=format!("/apis/{}", key.application_id)>{key.application.clone()}</A>
@@ -481,7 +482,7 @@ fn KeyRowView(
                     </ActionButton>
                 </ActionForm>
             </td>
-            <td data-label="Created">{key.created_on.clone()}</td>
+            <td data-label="Created" class="date">{key.created_on.clone()}</td>
             <td data-label="Use, 30 days"><UsageChart usage=key.usage.clone() last_used=key.last_used.clone()/></td>
             <td data-label="Actions" class="actions">
                 {actions}
