@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { freshDomain, verifiedUser } from './support';
+import { freshDomain, operatorSession, verifiedUser } from './support';
 
 async function completeProfileAndCompany(page: Page, company: string) {
   await page.goto('/profile');
@@ -107,8 +107,7 @@ test('an owner registers an application, reveals a sandbox secret once, and an o
 
   // An operator approves production for one product; the owner's page shows it issued.
   const operator = await (await browser.newContext()).newPage();
-  await verifiedUser(operator, 'Olive Operator', process.env.PORTICO_E2E_OPERATOR ?? 'ops@operators.example');
-  await expect(operator.getByText('Operator', { exact: true })).toBeVisible();
+  await operatorSession(operator);
   await operator.getByRole('link', { name: 'Admin' }).click();
   await operator.getByRole('button', { name: /^Approve Digital Banking · Production for Payments Hub/ }).click();
   await expect(operator.getByRole('button', { name: /^Approve Digital Banking · Production for Payments Hub/ })).toHaveCount(0);

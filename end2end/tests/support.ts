@@ -88,3 +88,20 @@ export async function verifiedUser(page: Page, name: string, email: string) {
   await verifyFromMail(page, email);
   await signIn(page, email);
 }
+
+/**
+ * Signs in as the operator named in PORTICO_ADMIN_EMAILS, signing the account up first when no
+ * earlier journey of this run did.
+ */
+export async function operatorSession(page: Page) {
+  const email = process.env.PORTICO_E2E_OPERATOR ?? 'ops@operators.example';
+  await page.goto('/signin');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const profile = page.getByRole('heading', { name: 'Your profile' });
+  await expect(profile.or(page.getByRole('alert').filter({ hasText: /\S/ }))).toBeVisible();
+  if (!(await profile.isVisible())) await verifiedUser(page, 'Olive Operator', email);
+  await expect(page.getByText('Operator', { exact: true })).toBeVisible();
+}
+
