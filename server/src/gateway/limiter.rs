@@ -7,11 +7,10 @@
 //! reserved in the background, and in a window's last seconds the next window's first block is
 //! too, so in steady use no request waits for the database: only a credential's first request
 //! after a quiet spell does (with any that arrive while its reservation is written), or one that
-//! spent a block faster than the next one came back. The
-//! database total never exceeds what was reserved, so no window ever serves more
-//! than its limit; what an instance reserved and did not spend is lost (at most one and a half
-//! blocks), so with `n` instances a window serves at least the limit minus `1.5 n` blocks (two
-//! instances: at least 90 %).
+//! spent a block faster than the next one came back. The database total never exceeds what was
+//! reserved, so no window ever serves more than its limit; what an instance reserved and did not
+//! spend is lost (at most one and a half blocks), so with `n` instances a window serves at least
+//! the limit minus `1.5 n` blocks (two instances: at least 90 %).
 
 use super::usage::{IdMap, Subject};
 use app::backend::rate_limit;
