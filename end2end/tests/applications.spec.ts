@@ -272,4 +272,15 @@ test('destructive and one-time actions are guarded: a double click reveals once,
   await expect(page.getByText('Deactivating stops every credential of this application at once.')).toBeVisible();
   await expect(page.getByRole('status').filter({ hasText: 'Application restored' })).toBeVisible();
   await expect(page.getByRole('status').filter({ hasText: 'Application deactivated' })).toBeHidden();
+
+  // Deleting waits for the application's name to be typed, then leaves the list without it.
+  await page.getByText('Delete application', { exact: true }).click();
+  const deleteForever = page.getByRole('button', { name: 'Delete forever' });
+  await expect(deleteForever).toBeDisabled();
+  await page.getByLabel('Type Ledger Sync Two to confirm').fill('Ledger Sync');
+  await expect(deleteForever).toBeDisabled();
+  await page.getByLabel('Type Ledger Sync Two to confirm').fill('Ledger Sync Two');
+  await deleteForever.click();
+  await expect(page.getByRole('status').filter({ hasText: 'Application deleted' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Ledger Sync Two' })).toHaveCount(0);
 });

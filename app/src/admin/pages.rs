@@ -237,7 +237,7 @@ fn AuditLogCard(partners: Vec<PartnerOverview>) -> impl IntoView {
         format!("/admin?{}#audit-log", pairs.join("&"))
     };
     view! {
-        <section class="card" id="audit-log" aria-labelledby="audit-log-heading">
+        <section class="card wide-table" id="audit-log" aria-labelledby="audit-log-heading">
             <h2 id="audit-log-heading">"Audit log"</h2>
             <form method="get" action="/admin#audit-log" class="filters" aria-label="Filter the audit log">
                 <div class="field">

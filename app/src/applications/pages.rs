@@ -18,7 +18,8 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
-fn state_label(state: &str) -> &'static str {
+/// A credential's state as the pages name it.
+pub(crate) fn state_label(state: &str) -> &'static str {
     match state {
         "queued" => "Queued",
         "awaiting_approval" => "Awaiting approval",
@@ -223,16 +224,16 @@ fn CatalogueChoices(
             {choices.into_iter().map(|(entry, checked)| {
                 let id = format!("{id_prefix}-{}", entry.id);
                 let hint_id = format!("{id}-hint");
-                let note = match (entry.description.is_empty(), entry.needs_approval) {
-                    (_, false) => entry.description.clone(),
-                    (true, true) => "Needs the API provider's approval.".to_owned(),
-                    (false, true) => format!("{} Needs the API provider's approval.", entry.description),
-                };
                 view! {
                     <div class="choice">
                         <input type="checkbox" id=id.clone() name=format!("{field}[]") value=entry.id.to_string() checked=checked aria-describedby=hint_id.clone()/>
-                        <label for=id>{entry.name.clone()}</label>
-                        <p class="hint" id=hint_id>{note}</p>
+                        // The catalogue's own description often says why approval is needed, so
+                        // the flag is a badge beside the name rather than another sentence.
+                        <label for=id>
+                            {entry.name.clone()}
+                            {entry.needs_approval.then(|| view! { " "<span class="chip state-awaiting_approval">"Needs approval"</span> })}
+                        </label>
+                        <p class="hint" id=hint_id>{entry.description.clone()}</p>
                     </div>
                 }
             }).collect_view()}
@@ -288,7 +289,7 @@ pub fn ApplicationPage() -> impl IntoView {
                         <h1>{app.name.clone()}</h1>
                         <A href="/apis">"All applications"</A>
                     </div>
-                    <Notice flag="registered">"Application registered. Credentials are being provisioned; this page updates by itself."</Notice>
+                    <Notice flag="registered">"Application registered. Its credentials appear below as they are issued; environments that need approval wait for the API provider."</Notice>
                     <Notice flag="revoked">"Credential revoked: it stopped working at once."</Notice>
                     <Notice flag="deactivated">"Application deactivated: every one of its credentials is refused."</Notice>
                     <Notice flag="restored">"Application restored: its credentials work again."</Notice>
@@ -640,7 +641,14 @@ fn LifecycleCard(public_id: String, name: String, active: bool, actions: Lifecyc
             "This application is deactivated: none of its credentials work. Restoring brings them back.",
         )
     };
-    let confirm_label = format!("Type {name} to confirm");
+    // The delete button waits for the name to be typed, as GitHub's does; only once hydrated, so
+    // that a plain post without JavaScript can still be sent (the server checks the name anyway).
+    let typed = RwSignal::new(String::new());
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    let name_to_type = name.clone();
+    let not_yet_typed = move || hydrated.get() && typed.with(|typed| typed.trim() != name_to_type);
+    let confirm_name = name.clone();
     view! {
         <section class="card">
             <h2>"Application status"</h2>
@@ -672,7 +680,7 @@ fn LifecycleCard(public_id: String, name: String, active: bool, actions: Lifecyc
             // Opens by itself when a plain post came back refused, so the reason is in view.
             <FormFlashLoader endpoint="delete_application" children=move |flash| {
                 let error = action_error(delete, &flash);
-                let (delete_id, confirm_label) = (delete_id.clone(), confirm_label.clone());
+                let (delete_id, confirm_name, not_yet_typed) = (delete_id.clone(), confirm_name.clone(), not_yet_typed.clone());
                 let message = move || error.get().and_then(|e| e.field_message("confirm_name"));
                 view! {
                     <details class="confirm danger-zone" open=flash.error.is_some()>
@@ -682,12 +690,17 @@ fn LifecycleCard(public_id: String, name: String, active: bool, actions: Lifecyc
                             <ActionForm action=delete attr:class="form compact" attr:novalidate=true>
                                 <FormAlert error=error/>
                                 <input type="hidden" name="public_id" value=delete_id/>
-                                <label for="field-confirm_name">{confirm_label}</label>
-                                <input id="field-confirm_name" type="text" name="confirm_name" autocomplete="off"
+                                <label for="field-confirm_name">"Type "<code class="confirm-name">{confirm_name}</code>" to confirm"</label>
+                                <input id="field-confirm_name" type="text" name="confirm_name" autocomplete="off" spellcheck="false"
                                     aria-describedby="field-confirm_name-error"
-                                    aria-invalid=move || if message().is_some() { "true" } else { "false" }/>
+                                    aria-invalid=move || if message().is_some() { "true" } else { "false" }
+                                    on:input=move |event| typed.set(event_target_value(&event))/>
                                 <p class="field-error" id="field-confirm_name-error">{message}</p>
-                                <ActionButton pending=delete.pending() class="button danger">"Delete forever"</ActionButton>
+                                <button type="submit" class="button danger"
+                                    disabled=move || delete.pending().get() || not_yet_typed()
+                                    aria-busy=move || delete.pending().get().then_some("true")>
+                                    "Delete forever"
+                                </button>
                             </ActionForm>
                         </div>
                     </details>
@@ -727,7 +740,7 @@ fn ScopeCard(
                         <FormAlert error=error/>
                         <input type="hidden" name="public_id" value=public_id/>
                         <CatalogueChoices legend="API products this application uses" field="products" id_prefix="app-product" choices=products error/>
-                        <CatalogueChoices legend="Environments it uses them in" field="environments" id_prefix="app-environment" choices=environments error/>
+                        <CatalogueChoices legend="Environments it is used in" field="environments" id_prefix="app-environment" choices=environments error/>
                         // Removing revokes live credentials: the server refuses it unless this is
                         // ticked, and names what would be revoked.
                         <div class="choice" class=("field-invalid", move || message().is_some())>

@@ -213,7 +213,8 @@ pub fn SecretBox(
             <div class="field">
                 <label for="revealed-secret">"Secret"</label>
                 <div class="copy-row">
-                    <input id="revealed-secret" type="text" readonly=true value=secret.clone() autocomplete="off" spellcheck="false"/>
+                    // A text area, so that a phone shows the whole secret over two lines.
+                    <textarea id="revealed-secret" class="secret" rows="2" readonly=true autocomplete="off" spellcheck="false">{secret.clone()}</textarea>
                     <CopyButton text=secret label="Copy secret"/>
                 </div>
             </div>
@@ -443,7 +444,8 @@ fn KeyRowView(
     let (rename_id, toggle_id) = (id.clone(), id);
     let name_field = format!("rename-{}", key.credential_id);
     let description_field = format!("describe-{}", key.credential_id);
-    let actions = (key.state == "issued").then(|| {
+    let issued = key.state == "issued";
+    let actions = issued.then(|| {
         let owned = OwnedCredential {
             id: key.credential_id,
             public_key: key.public_key.clone(),
@@ -464,7 +466,7 @@ fn KeyRowView(
                 {(!key.description.is_empty()).then(|| view! { <br/><span class="muted">{key.description.clone()}</span> })}
                 <div class="key-line">
                     {key.public_key.clone().map(|pk| view! { <code class="key">{pk.clone()}</code><CopyButton text=pk label=format!("Copy public key: {label}")/> })}
-                    {key.public_key.is_none().then(|| view! { <span class=format!("chip state-{}", key.state)>{key.state.replace('_', " ")}</span> })}
+                    {key.public_key.is_none().then(|| view! { <span class=format!("chip state-{}", key.state)>{crate::applications::pages::state_label(&key.state)}</span> })}
                 </div>
             </td>
             <td data-label="Application">
@@ -473,14 +475,17 @@ fn KeyRowView(
                 <br/><span class="muted">{key.product.clone()}</span>
             </td>
             <td data-label="Environment">{key.environment.clone()}</td>
+            // Only an issued key has something to switch: one waiting for approval shows none.
             <td data-label="Enabled">
-                <ActionForm action=toggle attr:class="inline-form">
-                    <input type="hidden" name="credential_id" value=toggle_id/>
-                    <input type="hidden" name="enabled" value=if key.enabled { "false" } else { "true" }/>
-                    <ActionButton pending=toggle.pending() class="switch" attr:role="switch" attr:aria-checked=if key.enabled { "true" } else { "false" } attr:aria-label=toggle_label>
-                        {if key.enabled { "On" } else { "Off" }}
-                    </ActionButton>
-                </ActionForm>
+                {issued.then(|| view! {
+                    <ActionForm action=toggle attr:class="inline-form">
+                        <input type="hidden" name="credential_id" value=toggle_id/>
+                        <input type="hidden" name="enabled" value=if key.enabled { "false" } else { "true" }/>
+                        <ActionButton pending=toggle.pending() class="switch" attr:role="switch" attr:aria-checked=if key.enabled { "true" } else { "false" } attr:aria-label=toggle_label>
+                            {if key.enabled { "On" } else { "Off" }}
+                        </ActionButton>
+                    </ActionForm>
+                })}
             </td>
             <td data-label="Created" class="date">{key.created_on.clone()}</td>
             <td data-label="Use, 30 days"><UsageChart usage=key.usage.clone() last_used=key.last_used.clone()/></td>

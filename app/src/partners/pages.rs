@@ -266,7 +266,7 @@ fn MembersCard(members: Vec<MemberRow>, is_admin: bool) -> impl IntoView {
                                     <td data-label="Name">{label}</td>
                                     <td data-label="Email">{m.email.clone()}</td>
                                     <td data-label="Role">{role}</td>
-                                    <td data-label="Joined">{m.joined_on.clone().unwrap_or_default()}</td>
+                                    <td data-label="Joined" class="date">{m.joined_on.clone().unwrap_or_default()}</td>
                                     {actions}
                                 </tr>
                             }
@@ -394,7 +394,7 @@ pub fn PendingInvitations(
                 let cancel_aria = format!("Cancel invitation to {}", i.email);
                 view! {
                     <li>
-                        <span>{i.email.clone()}{role}" · "<span class="muted">{status}</span></span>
+                        <span>{i.email.clone()}{role}" · "<span class="muted nowrap">{status}</span></span>
                         <ActionForm action=resend attr:class="inline-form">
                             <input type="hidden" name="invitation_id" value=resend_id/>
                             <ActionButton pending=resend.pending() attr:aria-label=resend_aria>"Resend"</ActionButton>
@@ -458,7 +458,7 @@ pub fn CompanyActivityPage() -> impl IntoView {
                 }.into_any(),
                 Err(error) => view! { <LoadFailed error/> }.into_any(),
                 Ok(activity) => view! {
-                    <section class="card">
+                    <section class="card wide-table">
                         <ActivityTable rows=activity.rows.clone()/>
                         <nav class="pager" aria-label="Pages">
                             {(activity.page > 0).then(|| view! { <A href=format!("/company/activity?page={}", activity.page - 1)>"Newer"</A> })}
@@ -615,7 +615,7 @@ pub fn ActivityTable(rows: Vec<ActivityRow>) -> impl IntoView {
                 <tbody>
                     {rows.into_iter().map(|row| view! {
                         <tr>
-                            <td data-label="When">{row.when}</td>
+                            <td data-label="When" class="date">{row.when}</td>
                             <td data-label="Who">{row.actor}</td>
                             <td data-label="What">{action_label(&row.action)}<br/><code class="muted small event-code">{row.action}</code></td>
                             <td data-label="Object">
