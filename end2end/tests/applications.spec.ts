@@ -89,6 +89,9 @@ test('an owner registers an application, reveals a sandbox secret once, and an o
 
   // The API Keys page lists the owner's keys, filters them, and switches one off.
   await page.getByRole('link', { name: 'API Keys' }).click();
+  // A key still waiting for approval has nothing to switch yet.
+  await expect(page.getByRole('switch', { name: 'Enabled: Digital Banking · Development' })).toHaveCount(1);
+  await expect(page.getByRole('switch', { name: 'Enabled: Digital Banking · Production' })).toHaveCount(0);
   await page.getByLabel('Environment').selectOption('sandbox');
   await page.getByRole('button', { name: 'Filter' }).click();
   await expect(page).toHaveURL(/environment=sandbox/);
