@@ -696,11 +696,7 @@ fn LifecycleCard(public_id: String, name: String, active: bool, actions: Lifecyc
                                     aria-invalid=move || if message().is_some() { "true" } else { "false" }
                                     on:input=move |event| typed.set(event_target_value(&event))/>
                                 <p class="field-error" id="field-confirm_name-error">{message}</p>
-                                <button type="submit" class="button danger"
-                                    disabled=move || delete.pending().get() || not_yet_typed()
-                                    aria-busy=move || delete.pending().get().then_some("true")>
-                                    "Delete forever"
-                                </button>
+                                <ActionButton pending=delete.pending() blocked=Signal::derive(not_yet_typed) class="button danger">"Delete forever"</ActionButton>
                             </ActionForm>
                         </div>
                     </details>

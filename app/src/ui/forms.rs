@@ -227,10 +227,13 @@ pub fn SubmitButton(label: &'static str, busy_label: &'static str, pending: Sign
 pub fn ActionButton(
     #[prop(into)] pending: Signal<bool>,
     #[prop(default = "button small")] class: &'static str,
+    /// Disabled for another reason than a request in flight (a name not yet typed): not busy.
+    #[prop(optional, into)]
+    blocked: Signal<bool>,
     children: Children,
 ) -> impl IntoView {
     view! {
-        <button type="submit" class=class disabled=move || pending.get() aria-busy=move || pending.get().then_some("true")>
+        <button type="submit" class=class disabled=move || pending.get() || blocked.get() aria-busy=move || pending.get().then_some("true")>
             {children()}
         </button>
     }
