@@ -7,7 +7,8 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 
 /// The sections of the page, in order: the id of each `<h2>` and its text.
-const SECTIONS: [(&str, &str); 10] = [
+const SECTIONS: [(&str, &str); 11] = [
+    ("calling", "Calling an API with your key"),
     ("how-it-works", "How it works"),
     ("gateway-tokens", "Gateway tokens"),
     ("forwarding", "Forwarding a consumer's credential"),
@@ -163,9 +164,11 @@ pub fn DocsPage() -> impl IntoView {
             <h1>"Gateway API"</h1>
             <p class="lead">
                 "Portico tells your API gateway whether a request carries a good credential, and who is calling. "
-                "This page is for the platform team that runs the gateway in front of your APIs."
+                "Developers calling the APIs need only the first section; the rest is for the platform team that "
+                "runs the gateway in front of them."
             </p>
             <Contents/>
+            <CallingAnApi/>
             <HowItWorks/>
             <GatewayTokens/>
             <Forwarding/>
@@ -192,6 +195,41 @@ fn Contents() -> impl IntoView {
                     .collect_view()}
             </ol>
         </nav>
+    }
+}
+
+/// For the developers who hold the keys: what to send, and the rules that come with it.
+#[component]
+fn CallingAnApi() -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="calling">
+            <h2 id="calling">"Calling an API with your key"</h2>
+            <p>
+                "Send each request to your API provider's gateway with your secret in "<code>"x-api-key"</code>
+                ", or your public key and secret with HTTP Basic. The gateway checks it with Portico before your "
+                "request goes on. The secret is on your application's page, shown once when you reveal it."
+            </p>
+            <Sample code=CALLING_CURL copy="Copy the examples"/>
+            <ul>
+                <li>
+                    "Each environment has keys of its own: a sandbox key is refused by production gateways, and the "
+                    "other way round."
+                </li>
+                <li>
+                    "Keep secrets on your servers, never in a web page or a mobile app's code. If one leaks, roll it on "
+                    "your application's page: the new one works at once, and the old one stops when the grace period "
+                    "you choose ends."
+                </li>
+                <li>
+                    "Service applications registered for client credentials exchange their client ID and secret for a "
+                    "one-hour bearer token first: see "<a href="#client-credentials">"OAuth client credentials"</a>"."
+                </li>
+                <li>
+                    "Over your rate limit the gateway answers "<code>"429"</code>" with "<code>"Retry-After"</code>
+                    ": wait that many seconds. Your usage over the last 30 days is on the API Keys page."
+                </li>
+            </ul>
+        </section>
     }
 }
 
@@ -653,6 +691,15 @@ fn Sample(code: &'static str, #[prop(optional)] copy: Option<&'static str>) -> i
 
 // The samples live outside `view!` because rustfmt re-indents some lines of string literals
 // inside macros, which would change what the page shows.
+
+/// A developer's request to the provider's API, with each of the two key styles.
+const CALLING_CURL: &str = r#"# API_BASE_URL is your API provider's gateway, e.g. https://api.example.com
+curl "$API_BASE_URL/accounts" \
+  -H "x-api-key: $API_SECRET"
+
+# Or the public key and secret with HTTP Basic (curl -u builds the header)
+curl "$API_BASE_URL/accounts" \
+  -u "$API_PUBLIC_KEY:$API_SECRET""#;
 
 /// Verify with each of the three credential styles.
 const VERIFY_CURL: &str = r#"# An API key in x-api-key

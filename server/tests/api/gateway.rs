@@ -1008,6 +1008,26 @@ async fn the_contract_is_published_as_openapi_and_on_the_docs_page() {
             "the answers table documents {code}"
         );
     }
+    // Every entry of its contents leads to a section of the page.
+    let contents = docs
+        .split(r#"id="docs-contents""#)
+        .nth(1)
+        .unwrap()
+        .split("</nav>")
+        .next()
+        .unwrap();
+    let targets: Vec<&str> = contents
+        .split(r##"href="#"##)
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    assert!(targets.len() >= 10, "{targets:?}");
+    for target in targets {
+        assert!(
+            docs.contains(&format!(r#"<h2 id="{target}">"#)),
+            "the contents lead to #{target}"
+        );
+    }
     app.stop().await;
 }
 
