@@ -233,14 +233,20 @@ mod tests {
         assert!(renewal_asked <= read_at && read_at < released_at);
     }
 
-    #[tokio::test]
-    async fn a_failed_renewal_leaves_the_entry_answering_and_lets_the_next_request_try() {
-        let memo = Memo::<String, u32>::default();
+    /// What a memo that read 1 at `age` ago answers while the database fails.
+    async fn ask_while_the_database_fails(age: Duration) -> (Memo<String, u32>, Result<u32, String>) {
+        let memo = Memo::default();
         read(&memo, 1).await;
-        tokio::time::sleep(REFRESH_AFTER + Duration::from_millis(20)).await;
+        tokio::time::sleep(age).await;
         let answer = memo
             .get_or_load("key", || async { Err::<u32, _>("database gone".to_owned()) })
             .await;
+        (memo, answer)
+    }
+
+    #[tokio::test]
+    async fn a_failed_renewal_leaves_the_entry_answering_and_lets_the_next_request_try() {
+        let (memo, answer) = ask_while_the_database_fails(REFRESH_AFTER + Duration::from_millis(20)).await;
         assert_eq!(answer, Ok(1));
 
         // Once the failure is in, the next request starts another renewal, answering from the entry.
@@ -265,12 +271,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_stale_entry_is_never_an_answer_when_the_database_fails() {
-        let memo = Memo::<String, u32>::default();
-        read(&memo, 1).await;
-        tokio::time::sleep(FRESH_FOR + Duration::from_millis(20)).await;
-        let answer = memo
-            .get_or_load("key", || async { Err::<u32, _>("database gone".to_owned()) })
-            .await;
+        let (_, answer) = ask_while_the_database_fails(FRESH_FOR + Duration::from_millis(20)).await;
         assert_eq!(answer, Err("database gone".to_owned()));
     }
 
