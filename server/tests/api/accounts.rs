@@ -2,7 +2,7 @@
 
 use crate::on_both_databases;
 use crate::support::smtp::SmtpSink;
-use crate::support::{Backend, PASSWORD, TestApp, TestConfig, scalar, text, token_of, verified_user};
+use crate::support::{Backend, Browser, PASSWORD, TestApp, TestConfig, scalar, text, token_of, verified_user};
 use sea_orm::{ConnectionTrait, Statement};
 use std::sync::atomic::Ordering;
 
@@ -314,13 +314,7 @@ async fn a_newer_link_voids_the_older_one(backend: Backend) {
     let (app, smtp) = start(backend).await;
     verified_user(&app, &smtp, "Ada", "ada@acme.example").await;
     let browser = app.browser();
-    browser.call("forgot_password", &[("email", "ada@acme.example")]).await;
-    let first = token_of(
-        &smtp
-            .wait_for("ada@acme.example", |m| m.subject.contains("Reset"))
-            .await
-            .link(),
-    );
+    let first = requested_reset_token(&browser, &smtp, "ada@acme.example").await;
     browser.call("forgot_password", &[("email", "ada@acme.example")]).await;
     let second = token_of(
         &smtp
@@ -402,23 +396,17 @@ async fn token_lifetime(app: &TestApp, purpose: &str) -> i64 {
     scalar(app, &sql).await
 }
 
+/// Asks for a reset link for `email` (the answer is 200 whoever asks) and returns its token.
+async fn requested_reset_token(browser: &Browser, smtp: &SmtpSink, email: &str) -> String {
+    assert_eq!(browser.call("forgot_password", &[("email", email)]).await.status(), 200);
+    token_of(&smtp.wait_for(email, |m| m.subject.contains("Reset")).await.link())
+}
+
 async fn a_reset_link_lives_one_hour(backend: Backend) {
     let (app, smtp) = start(backend).await;
     verified_user(&app, &smtp, "Ada", "ada@acme.example").await;
     let browser = app.browser();
-    assert_eq!(
-        browser
-            .call("forgot_password", &[("email", "ada@acme.example")])
-            .await
-            .status(),
-        200
-    );
-    let token = token_of(
-        &smtp
-            .wait_for("ada@acme.example", |m| m.subject.contains("Reset"))
-            .await
-            .link(),
-    );
+    let token = requested_reset_token(&browser, &smtp, "ada@acme.example").await;
     assert_eq!(
         scalar(
             &app,
@@ -462,13 +450,7 @@ async fn emailed_tokens_are_256_random_bits_stored_as_their_sha256(backend: Back
             .link(),
     );
     assert_eq!(browser.call("verify_email", &[("token", &verify)]).await.status(), 200);
-    browser.call("forgot_password", &[("email", "ada@acme.example")]).await;
-    let reset = token_of(
-        &smtp
-            .wait_for("ada@acme.example", |m| m.subject.contains("Reset"))
-            .await
-            .link(),
-    );
+    let reset = requested_reset_token(&browser, &smtp, "ada@acme.example").await;
     for (purpose, token) in [("verify_email", &verify), ("reset_password", &reset)] {
         let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
             .decode(token)

@@ -3,7 +3,9 @@
 
 use crate::on_both_databases;
 use crate::support::faults::{clear_fault, inject_fault};
-use crate::support::portal::{catalogue, credential_id, credentials, details, developer, provisioned, register};
+use crate::support::portal::{
+    catalogue, credential_id, credentials, details, developer, provisioned, register, try_register,
+};
 use crate::support::smtp::SmtpSink;
 use crate::support::{Backend, Browser, PASSWORD, TestApp, TestConfig, scalar, text, verified_user};
 use sea_orm::ConnectionTrait;
@@ -2121,23 +2123,7 @@ async fn an_application_name_is_unique_within_its_partner_only(backend: Backend)
     );
     // Within one partner it is taken, for every member.
     let colleague = developer(&app, &smtp, "Cy", "cy@acme.example").await;
-    let (products, environments) = catalogue(&colleague).await;
-    let (product, environment) = (products[0].0.to_string(), environments[0].0.to_string());
-    let again = colleague
-        .call(
-            "register_application",
-            &[
-                ("name", "Payments Hub"),
-                ("app_type", "web"),
-                ("auth_method", "authorization_code"),
-                ("description", ""),
-                ("site_url", ""),
-                ("redirect_urls", "https://acme.example/cb"),
-                ("products[]", product.as_str()),
-                ("environments[]", environment.as_str()),
-            ],
-        )
-        .await;
+    let again = try_register(&colleague, "Payments Hub", "web", "authorization_code", &["Sandbox"]).await;
     assert_eq!(again.status(), 422);
     let body: Value = again.json().await.unwrap();
     assert!(

@@ -65,6 +65,25 @@ pub async fn register_as(
     auth_method: &str,
     environments: &[&str],
 ) -> String {
+    let response = try_register(browser, name, app_type, auth_method, environments).await;
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    location
+        .trim_start_matches("/apis/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// Sends the registration form of [`register_as`] and returns the answer, which may be a refusal.
+pub async fn try_register(
+    browser: &Browser,
+    name: &str,
+    app_type: &str,
+    auth_method: &str,
+    environments: &[&str],
+) -> reqwest::Response {
     let (products, all_environments) = catalogue(browser).await;
     let redirect_urls = if auth_method == "authorization_code" {
         "https://acme.example/callback"
@@ -87,15 +106,7 @@ pub async fn register_as(
             .map(|(id, _)| ("environments[]".to_owned(), id.to_string())),
     );
     let borrowed: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let response = browser.call("register_application", &borrowed).await;
-    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
-    let location = response.headers()["location"].to_str().unwrap().to_owned();
-    location
-        .trim_start_matches("/apis/")
-        .split('?')
-        .next()
-        .unwrap()
-        .to_owned()
+    browser.call("register_application", &borrowed).await
 }
 
 pub async fn details(browser: &Browser, public_id: &str) -> reqwest::Response {
